@@ -1,0 +1,136 @@
+"""The Textual app: screens over the local store, one place that runs writes and reports errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import Worker, WorkerState
+
+from agentdesk.commands import ConsoleCommands
+from agentdesk.console import ConsoleContext
+from agentdesk.domain.errors import AgentdeskError
+from agentdesk.i18n import t
+from agentdesk.screens.queue import QueueScreen
+from agentdesk.widgets.translated import translate_bindings
+
+if TYPE_CHECKING:
+    from agentdesk.domain.records import TicketRecord
+    from agentdesk.store.repository import Repository
+
+R = TypeVar("R")
+
+
+class AgentDeskApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "agentdesk"
+    COMMANDS = App.COMMANDS | {ConsoleCommands}
+    BINDINGS = [
+        Binding("question_mark,f1", "help", "key.help", id="app.help"),
+        Binding("ctrl+g", "find_ticket", "key.find_ticket", id="app.find", show=False),
+        Binding("ctrl+q", "quit", "key.quit", id="app.quit", priority=True),
+    ]
+
+    def __init__(self, context: ConsoleContext) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.context = context
+
+    def on_mount(self) -> None:
+        self.push_screen(QueueScreen())
+        self.warm_up()
+
+    def on_unmount(self) -> None:
+        self.context.close()
+
+    @work(thread=True, group="warm-up", exit_on_error=False)
+    def warm_up(self) -> None:
+        """Load the ORM-backed repository off the start-up path, before the first action."""
+        self.context.repository()
+
+    # -- navigation -----------------------------------------------------------------------
+
+    def open_ticket(self, ticket_id: str) -> None:
+        from agentdesk.screens.ticket import TicketScreen
+
+        self.push_screen(TicketScreen(ticket_id))
+
+    def open_intake(self) -> None:
+        from agentdesk.screens.intake import IntakeScreen
+
+        def created(ticket: TicketRecord | None) -> None:
+            if ticket is not None:
+                self.open_ticket(ticket.id)
+
+        self.push_screen(IntakeScreen(), created)
+
+    def show_queue_view(self, view: str) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        screen = self.screen
+        if isinstance(screen, QueueScreen):
+            screen.action_view(view)
+
+    def action_help(self) -> None:
+        from agentdesk.screens.help import HelpScreen
+
+        keys = [
+            (self.get_key_display(active.binding), active.binding.description)
+            for active in self.screen.active_bindings.values()
+            if active.enabled and active.binding.description
+        ]
+        self.push_screen(HelpScreen(keys))
+
+    def action_find_ticket(self) -> None:
+        from agentdesk.dialogs.find_ticket import FindTicketDialog
+
+        def found(ticket_id: str | None) -> None:
+            if ticket_id:
+                self.open_ticket(ticket_id)
+
+        self.push_screen(FindTicketDialog(), found)
+
+    # -- writes and errors ----------------------------------------------------------------
+
+    def run_write(
+        self,
+        fn: Callable[[Repository], R],
+        on_done: Callable[[R], object],
+        on_error: Callable[[str], object] | None = None,
+    ) -> None:
+        """Run `fn(repository)` in a worker; report its result or its error on the UI thread."""
+        self._write_worker(fn, on_done, on_error)
+
+    @work(thread=True, group="writes", exit_on_error=False)
+    def _write_worker(
+        self,
+        fn: Callable[[Repository], Any],
+        on_done: Callable[[Any], object],
+        on_error: Callable[[str], object] | None,
+    ) -> None:
+        try:
+            result = fn(self.context.repository())
+        except AgentdeskError as exc:
+            self.call_from_thread(on_error or self._notify_error, exc.message())
+            return
+        self.call_from_thread(on_done, result)
+
+    def _notify_error(self, message: str) -> None:
+        self.notify(message, severity="error", timeout=8)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One place for failures of any worker: a message for the agent, details in the log."""
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            self.log.error(f"worker {event.worker.name} failed: {error!r}")
+            if isinstance(error, AgentdeskError):
+                self._notify_error(error.message())
+            else:
+                self._notify_error(t("error.unexpected", reason=str(error)))
+
+    def local_time(self, at: datetime) -> str:
+        return at.astimezone(self.context.zone).strftime("%m-%d %H:%M")

@@ -1,0 +1,523 @@
+"""The `agentdesk` command line: thin Typer commands over domain, store and console.
+
+Commands that do not open the console never import Textual (tests/unit/test_import_hygiene.py).
+Every failure the user can cause ends in one line on stderr and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import sys
+from dataclasses import asdict
+from datetime import datetime
+from enum import Enum, StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from agentdesk import i18n
+from agentdesk.domain.clock import Clock, SystemClock
+from agentdesk.domain.errors import AgentdeskError
+from agentdesk.i18n import t
+from agentdesk.settings import Paths, Settings, load_settings, resolve_paths, store_path
+
+if TYPE_CHECKING:
+    from agentdesk.domain.records import AgentRecord
+    from agentdesk.store.repository import Repository
+
+
+class AgentdeskGroup(TyperGroup):
+    """Turns the failures a user can cause into one line on stderr and exit code 1."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AgentdeskError as exc:
+            typer.echo(f"agentdesk: {exc.message()}", err=True)
+            raise typer.Exit(1) from None
+        except sqlite3.DatabaseError as exc:
+            typer.echo(f"agentdesk: {t('error.unexpected', reason=str(exc))}", err=True)
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    name="agentdesk",
+    cls=AgentdeskGroup,
+    help="Keyboard-first console for call-centre agents, with the service rules built in.",
+    no_args_is_help=False,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+ticket_app = typer.Typer(help="Script tickets: list, show, create, note, status.")
+db_app = typer.Typer(help="The local store: migrations.")
+app.add_typer(ticket_app, name="ticket")
+app.add_typer(db_app, name="db")
+
+log = logging.getLogger("agentdesk")
+
+
+class Profile:
+    """Settings, locations and the clock for one command invocation."""
+
+    def __init__(self, settings: Settings, paths: Paths, store: Path, clock: Clock) -> None:
+        self.settings = settings
+        self.paths = paths
+        self.store = store
+        self.clock = clock
+
+    def repository(self) -> Repository:
+        from agentdesk.store import database
+        from agentdesk.store.repository import Repository
+
+        if database.store_revision(self.store) is None:
+            raise AgentdeskError("error.store_missing", path=str(self.store))
+        database.open_store(self.store)
+        return Repository(database.make_engine(self.store))
+
+    def acting_agent(self, repo: Repository, username: str | None) -> AgentRecord:
+        name = username or self.settings.agent
+        if not name:
+            raise AgentdeskError("error.no_agent")
+        return repo.agent_by_username(name)
+
+
+def _profile(ctx: typer.Context) -> Profile:
+    profile: Profile = ctx.ensure_object(dict)["profile"]
+    return profile
+
+
+@app.callback(invoke_without_command=True)
+def root(
+    ctx: typer.Context,
+    store: Annotated[Path | None, typer.Option(help="Store file (default: data dir).")] = None,
+    lang: Annotated[str | None, typer.Option(help="Language: en or zh-CN.")] = None,
+) -> None:
+    """Runs the console when no command is given."""
+    settings = load_settings(paths := resolve_paths())
+    chosen = lang or settings.language
+    language = i18n.normalize_language(chosen) if chosen else i18n.language_from_locale()
+    if language is None:
+        raise AgentdeskError("error.bad_language", value=chosen)
+    i18n.set_language(language)
+    _setup_logging(paths)
+    path = store or store_path(settings, paths)
+    ctx.ensure_object(dict)["profile"] = Profile(settings, paths, path, SystemClock())
+    if ctx.invoked_subcommand is None:
+        run(ctx, agent=None)
+
+
+def _setup_logging(paths: Paths) -> None:
+    try:
+        paths.log_dir.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(paths.log_dir / "agentdesk.log")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+
+# -- console --------------------------------------------------------------------------------
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    agent: Annotated[str | None, typer.Option(help="Sign in as this agent (username).")] = None,
+) -> None:
+    """Open the console on the local store."""
+    profile = _profile(ctx)
+    _open_console(profile, profile.store, agent or profile.settings.agent)
+
+
+def _open_console(profile: Profile, store: Path, username: str | None) -> None:
+    from agentdesk.console import ConsoleContext
+    from agentdesk.store import database, lookups
+
+    if database.store_revision(store) is None:
+        raise AgentdeskError("error.store_missing", path=str(store))
+    if username is None:
+        conn = database.connect(store, readonly=True)
+        try:
+            username = lookups.first_agent(conn)
+        finally:
+            conn.close()
+        if username is None:
+            raise AgentdeskError("error.no_agent")
+    context = ConsoleContext.open(
+        store, username, profile.clock, tick_seconds=profile.settings.tick_seconds
+    )
+    from agentdesk.app import AgentDeskApp
+
+    AgentDeskApp(context).run()
+
+
+class DemoRole(StrEnum):
+    agent = "agent"
+    lead = "lead"
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    tickets: Annotated[
+        int | None, typer.Option(help="Generate N tickets instead of the set.")
+    ] = None,
+    as_: Annotated[DemoRole, typer.Option("--as", help="Sign in as this role.")] = DemoRole.agent,
+    fresh: Annotated[
+        bool, typer.Option(help="Rebuild a generated store even if it exists.")
+    ] = False,
+    no_console: Annotated[bool, typer.Option(help="Build the demo store only.")] = False,
+) -> None:
+    """Fill a demo store with realistic bilingual data and open the console on it."""
+    from agentdesk.io import demo_data
+
+    profile = _profile(ctx)
+    if tickets is not None and tickets < 1:
+        raise AgentdeskError("error.bad_tickets", value=tickets)
+    store = demo_store(profile, tickets, fresh)
+    username = demo_data.DEMO_LEAD if as_ is DemoRole.lead else demo_data.DEMO_AGENT
+    typer.echo(t("cli.demo_ready", store=str(store), agent=username), err=True)
+    if not no_console:
+        _open_console(profile, store, username)
+
+
+def demo_store(profile: Profile, tickets: int | None, fresh: bool) -> Path:
+    """The committed demo set, loaded fresh (it is small), or a generated store of N tickets."""
+    from agentdesk.io import demo_data
+    from agentdesk.store import database
+
+    data_dir = profile.paths.data_dir
+    now = profile.clock.now()
+    if tickets is None:
+        store = data_dir / "demo.db"
+        _remove_store(store)
+        database.upgrade(store)
+        demo_data.load_demo_files(store, Path(__file__).parent.parent / "data" / "demo", now)
+        return store
+    store = data_dir / f"demo-{tickets}.db"
+    if store.exists() and not fresh:
+        return store
+    _remove_store(store)
+    with _progress(tickets) as advance:
+        demo_data.build_demo_store(store, tickets, now, progress=advance)
+    return store
+
+
+def _remove_store(store: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{store}{suffix}").unlink(missing_ok=True)
+
+
+class _progress:
+    def __init__(self, total: int) -> None:
+        from rich.progress import Progress
+
+        self.bar = Progress(transient=True)
+        self.task = self.bar.add_task(t("cli.building"), total=total)
+
+    def __enter__(self) -> Any:
+        self.bar.start()
+        return lambda done: self.bar.update(self.task, completed=done)
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.stop()
+
+
+# -- tickets --------------------------------------------------------------------------------
+
+
+def _emit(data: Any, as_json: bool, human: Any) -> None:
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
+    else:
+        human()
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    raise TypeError(type(value).__name__)
+
+
+@ticket_app.command("list")
+def ticket_list(
+    ctx: typer.Context,
+    view: Annotated[str, typer.Option(help="mine, team, unassigned or all.")] = "all",
+    status: Annotated[str | None, typer.Option()] = None,
+    category: Annotated[str | None, typer.Option()] = None,
+    priority: Annotated[str | None, typer.Option()] = None,
+    channel: Annotated[str | None, typer.Option()] = None,
+    search: Annotated[
+        str, typer.Option(help="Text in number, subject, description, customer.")
+    ] = "",
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+    agent: Annotated[str | None, typer.Option(help="Whose 'mine'/'team' view.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Tickets in queue order (nearest deadline first)."""
+    from agentdesk.domain import actions
+    from agentdesk.domain.model import Category, Channel, Priority, Status
+    from agentdesk.store import database, lookups
+    from agentdesk.store.queue_query import QueueFilter, QueuePager, View
+
+    profile = _profile(ctx)
+    chosen = actions.parse_enum(View, view, "view")
+    for enum, value, field in (
+        (Status, status, "status"),
+        (Category, category, "category"),
+        (Priority, priority, "priority"),
+        (Channel, channel, "channel"),
+    ):
+        if value is not None:
+            actions.parse_enum(enum, value, field)
+    if database.store_revision(profile.store) is None:
+        raise AgentdeskError("error.store_missing", path=str(profile.store))
+    conn = database.connect(profile.store, readonly=True)
+    try:
+        me = None
+        if chosen in (View.MINE, View.TEAM):
+            username = agent or profile.settings.agent
+            if not username:
+                raise AgentdeskError("error.no_agent")
+            me = lookups.agent_by_username(conn, username)
+        f = QueueFilter(
+            view=chosen,
+            agent_id=me.id if me else None,
+            team_id=me.team_id if me else None,
+            status=status,
+            category=category,
+            priority=priority,
+            channel=channel,
+            search=search,
+        )
+        rows = QueuePager(conn, f, page_size=limit).page(0)
+    finally:
+        conn.close()
+    data = [asdict(r) for r in rows]
+    _emit(data, as_json, lambda: _print_rows(rows))
+
+
+def _print_rows(rows: list[Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from agentdesk.i18n import label
+
+    table = Table(box=None, header_style="bold")
+    for key in (
+        "col.number",
+        "col.due",
+        "col.status",
+        "col.category",
+        "col.customer",
+        "col.subject",
+    ):
+        table.add_column(t(key), overflow="ellipsis", no_wrap=True)
+    for r in rows:
+        table.add_row(
+            r.number,
+            r.due_at[:16].replace("T", " ") if r.due_at else "—",
+            label("status", r.status),
+            label("category", r.category),
+            r.customer_name,
+            r.subject,
+        )
+    Console().print(table)
+
+
+@ticket_app.command("show")
+def ticket_show(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Ticket number or id.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """One ticket with its customer (masked) and timeline."""
+    repo = _profile(ctx).repository()
+    ticket = repo.ticket(ref)
+    customer = repo.customer(ticket.customer_id).masked()
+    timeline = repo.timeline(ticket.id)
+    data = {
+        "ticket": asdict(ticket),
+        "customer": asdict(customer),
+        "timeline": [asdict(e) for e in timeline],
+    }
+
+    def human() -> None:
+        from agentdesk.i18n import label
+
+        typer.echo(f"{ticket.number}  {ticket.subject}")
+        typer.echo(
+            f"{label('status', ticket.status.value)} · {label('category', ticket.category.value)}"
+            f" · {label('priority', ticket.priority.value)} · {customer.name} {customer.phone}"
+        )
+        typer.echo(ticket.description)
+        for e in timeline:
+            typer.echo(f"  {e.at:%Y-%m-%d %H:%M}  {label('event', e.kind.value)}  {e.body}")
+
+    _emit(data, as_json, human)
+
+
+@ticket_app.command("create")
+def ticket_create(
+    ctx: typer.Context,
+    customer: Annotated[str, typer.Option(help="Customer id, or a phone number to look up.")],
+    category: Annotated[str, typer.Option()],
+    subject: Annotated[str, typer.Option()],
+    description: Annotated[str, typer.Option()],
+    channel: Annotated[str, typer.Option()] = "phone",
+    priority: Annotated[str, typer.Option()] = "normal",
+    level: Annotated[str | None, typer.Option(help="Complaint level: minor, major, legal.")] = None,
+    request: Annotated[str, typer.Option(help="What the customer asks for.")] = "",
+    take: Annotated[bool, typer.Option(help="Assign it to the acting agent.")] = False,
+    agent: Annotated[str | None, typer.Option(help="Acting agent (username).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Record a new contact as a ticket."""
+    from agentdesk.domain import actions
+    from agentdesk.domain.model import Category, Channel, ComplaintLevel, Priority
+    from agentdesk.domain.records import NewTicket
+
+    profile = _profile(ctx)
+    repo = profile.repository()
+    actor = profile.acting_agent(repo, agent)
+    found = repo.find_customers(customer, limit=2)
+    matches = [c for c in found if customer in (c.id, c.phone)]
+    customer_id = matches[0].id if matches else repo.customer(customer).id
+    new = NewTicket(
+        customer_id=customer_id,
+        channel=actions.parse_enum(Channel, channel, "channel"),
+        category=actions.parse_enum(Category, category, "category"),
+        complaint_level=actions.parse_enum(ComplaintLevel, level, "level") if level else None,
+        priority=actions.parse_enum(Priority, priority, "priority"),
+        subject=subject,
+        description=description,
+        customer_request=request,
+    )
+    ticket = repo.create_ticket(new, actor, profile.clock.now(), take=take)
+    _emit(asdict(ticket), as_json, lambda: typer.echo(t("done.created", number=ticket.number)))
+
+
+@ticket_app.command("note")
+def ticket_note(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Ticket number or id.")],
+    text: Annotated[str, typer.Argument(help="The text; '-' reads standard input.")],
+    kind: Annotated[str, typer.Option(help="note, reply or call_log.")] = "note",
+    agent: Annotated[str | None, typer.Option(help="Acting agent (username).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Add an internal note, a reply or a call log to a ticket."""
+    from agentdesk.domain import actions
+    from agentdesk.domain.model import EventKind
+
+    profile = _profile(ctx)
+    body = sys.stdin.read() if text == "-" else text
+    event_kind = actions.parse_enum(EventKind, kind, "kind")
+    repo = profile.repository()
+    actor = profile.acting_agent(repo, agent)
+    entry = repo.add_message(ref, event_kind, body, actor, profile.clock.now())
+    message = t("done.sent", kind=i18n.label("event", entry.kind.value))
+    _emit(asdict(entry), as_json, lambda: typer.echo(message))
+
+
+@ticket_app.command("status")
+def ticket_status(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Ticket number or id.")],
+    status: Annotated[str, typer.Argument(help="Target status.")],
+    agent: Annotated[str | None, typer.Option(help="Acting agent (username).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Move a ticket along the status graph (resolve needs `ticket resolve`)."""
+    from agentdesk.domain import actions
+    from agentdesk.domain.model import Status
+
+    profile = _profile(ctx)
+    target = actions.parse_enum(Status, status, "status")
+    repo = profile.repository()
+    actor = profile.acting_agent(repo, agent)
+    ticket = repo.change_status(ref, target, actor, profile.clock.now())
+    message = t("done.status", status=i18n.label("status", ticket.status.value))
+    _emit(asdict(ticket), as_json, lambda: typer.echo(message))
+
+
+@ticket_app.command("resolve")
+def ticket_resolve(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Ticket number or id.")],
+    resolution: Annotated[str, typer.Option(help="What was done.")],
+    root_cause: Annotated[str, typer.Option(help="Root-cause code.")],
+    agent: Annotated[str | None, typer.Option(help="Acting agent (username).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Resolve a ticket with a resolution and a root cause."""
+    from agentdesk.domain import actions
+
+    profile = _profile(ctx)
+    cause = actions.parse_root_cause(root_cause)
+    repo = profile.repository()
+    actor = profile.acting_agent(repo, agent)
+    ticket = repo.resolve(ref, resolution, cause, actor, profile.clock.now())
+    _emit(asdict(ticket), as_json, lambda: typer.echo(t("done.resolved")))
+
+
+@ticket_app.command("transfer")
+def ticket_transfer(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Ticket number or id.")],
+    team: Annotated[str, typer.Option(help="Team code, e.g. after_sales.")],
+    note: Annotated[str, typer.Option(help="Hand-off note (required).")],
+    agent: Annotated[str | None, typer.Option(help="Acting agent (username).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Transfer a ticket to another team with a hand-off note."""
+    profile = _profile(ctx)
+    repo = profile.repository()
+    actor = profile.acting_agent(repo, agent)
+    ticket = repo.transfer(ref, team, note, actor, profile.clock.now())
+    message = t("done.transferred", team=team)
+    _emit(asdict(ticket), as_json, lambda: typer.echo(message))
+
+
+# -- store ----------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Create the store or bring it to the newest schema."""
+    from agentdesk.store import database
+
+    store = _profile(ctx).store
+    before, after = database.upgrade(store)
+    typer.echo(t("cli.upgraded", store=str(store), before=before or "—", after=after))
+
+
+@app.command()
+def doctor(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Check config, store and environment; exit 1 when something needs fixing."""
+    from agentdesk.doctor import run_checks
+
+    profile = _profile(ctx)
+    checks = run_checks(profile.paths, profile.store)
+    if as_json:
+        typer.echo(json.dumps([asdict(c) for c in checks], ensure_ascii=False, indent=2))
+    else:
+        for c in checks:
+            typer.echo(f"{'✓' if c.ok else '✗'} {c.name}: {c.detail}")
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

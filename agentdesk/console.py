@@ -1,0 +1,95 @@
+"""What the console runs with: the store, the signed-in agent, the clock, the time zone.
+
+Built by the CLI (or a test) and handed to the app, so tests inject a frozen clock and a temp
+store. The ORM-backed repository is created on first use, off the start-up path.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from agentdesk.domain.clock import Clock
+from agentdesk.domain.records import AgentRecord, TeamRecord
+from agentdesk.i18n import current_language
+from agentdesk.store import database, lookups
+
+if TYPE_CHECKING:
+    from agentdesk.store.repository import Repository
+
+DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass
+class ConsoleContext:
+    store_path: Path
+    agent: AgentRecord
+    clock: Clock
+    zone: ZoneInfo = DEFAULT_ZONE
+    tick_seconds: float = 1.0
+    teams: list[TeamRecord] = field(default_factory=list)
+    agent_names: dict[str, str] = field(default_factory=dict)
+    reader: sqlite3.Connection | None = None
+    _repository: Repository | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def open(
+        cls,
+        store_path: Path,
+        username: str,
+        clock: Clock,
+        *,
+        zone: ZoneInfo = DEFAULT_ZONE,
+        tick_seconds: float = 1.0,
+    ) -> ConsoleContext:
+        database.open_store(store_path)
+        reader = database.connect(store_path)
+        agent = lookups.agent_by_username(reader, username)
+        return cls(
+            store_path=store_path,
+            agent=agent,
+            clock=clock,
+            zone=zone,
+            tick_seconds=tick_seconds,
+            teams=lookups.teams(reader),
+            agent_names=lookups.agent_names(reader),
+            reader=reader,
+        )
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        assert self.reader is not None
+        return self.reader
+
+    def repository(self) -> Repository:
+        """The write/read repository; importing the ORM happens here, once, in any thread."""
+        with self._lock:
+            if self._repository is None:
+                from agentdesk.store.repository import Repository
+
+                self._repository = Repository(database.make_engine(self.store_path))
+            return self._repository
+
+    def team_name(self, team_id: str | None) -> str:
+        for team in self.teams:
+            if team.id == team_id:
+                return team.name(current_language())
+        return "—"
+
+    def agent_name(self, agent_id: str | None) -> str:
+        return self.agent_names.get(agent_id or "", "—")
+
+    def close(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
+        if self._repository is not None:
+            self._repository.engine.dispose()

@@ -1,0 +1,1 @@
+"""Pure service rules: tickets, statuses, PII masking, clocks. No UI, no SQL, no HTTP."""

@@ -1,0 +1,48 @@
+"""The key map (`?`): every key of the screen underneath and of the app, with what it does."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from agentdesk.i18n import t
+from agentdesk.widgets.translated import translate_bindings
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > Vertical {
+        width: 80; max-width: 95%; height: 80%; border: thick $primary;
+        background: $surface; padding: 1 2;
+    }
+    HelpScreen DataTable { height: 1fr; }
+    HelpScreen .help-title { text-style: bold; margin-bottom: 1; }
+    """
+    BINDINGS = [
+        Binding("escape,q,question_mark", "close", "key.close", id="help.close"),
+    ]
+
+    def __init__(self, keys: list[tuple[str, str]]) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.keys = keys
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(t("help.title"), classes="help-title", markup=False)
+            table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True)
+            table.add_columns(t("help.key"), t("help.action"))
+            for key, description in self.keys:
+                table.add_row(key, description)
+            yield table
+            yield Static(t("help.palette_hint"), markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+
+    def action_close(self) -> None:
+        self.dismiss()

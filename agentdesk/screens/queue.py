@@ -1,0 +1,190 @@
+"""The queue: views mine / team / unassigned / all, filters, search-as-you-type, live countdowns."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Select, Static
+
+from agentdesk.domain.model import Category, Channel, Priority, Status
+from agentdesk.i18n import label, t
+from agentdesk.store import database
+from agentdesk.store.queue_query import QueueFilter, QueuePager, View, view_counts
+from agentdesk.widgets.status_bar import StatusBar
+from agentdesk.widgets.ticket_list import TicketList, header_line
+from agentdesk.widgets.translated import translate_bindings
+
+if TYPE_CHECKING:
+    from agentdesk.app import AgentDeskApp
+
+FILTERS = (("status", Status), ("category", Category), ("priority", Priority), ("channel", Channel))
+
+
+class QueueScreen(Screen[None]):
+    BINDINGS = [
+        Binding("1", "view('mine')", "key.view_mine", id="queue.mine"),
+        Binding("2", "view('team')", "key.view_team", id="queue.team"),
+        Binding("3", "view('unassigned')", "key.view_unassigned", id="queue.unassigned"),
+        Binding("4", "view('all')", "key.view_all", id="queue.all"),
+        Binding("slash", "search", "key.search", id="queue.search"),
+        Binding("f", "filters", "key.filters", id="queue.filters"),
+        Binding("n", "intake", "key.new_ticket", id="queue.new"),
+        Binding("ctrl+r", "clear_filters", "key.clear_filters", id="queue.clear"),
+        Binding("escape", "back_to_list", "key.back_to_list", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.filter = QueueFilter()
+        self._generation = 0
+
+    @property
+    def desk(self) -> AgentDeskApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        ctx = self.desk.context
+        yield Static(id="view-tabs", markup=False)
+        with Horizontal(id="queue-filters"):
+            yield Input(placeholder=t("queue.search_placeholder"), id="search")
+            for name, enum in FILTERS:
+                options = [(label(name, m.value), m.value) for m in enum]
+                yield Select(options, prompt=t(f"filter.{name}"), id=f"filter-{name}")
+        yield Static(id="queue-header", markup=False)
+        yield TicketList(ctx.now, id="tickets")
+        yield Static(id="queue-position", markup=False)
+        yield StatusBar(ctx.agent, ctx.team_name(ctx.agent.team_id), ctx.now, ctx.zone)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        ctx = self.desk.context
+        self.filter = QueueFilter(agent_id=ctx.agent.id, team_id=ctx.agent.team_id)
+        self.reload()
+        self.query_one(TicketList).focus()
+        self.set_interval(ctx.tick_seconds, self.tick)
+
+    def on_resize(self) -> None:
+        self.query_one("#queue-header", Static).update(header_line(self.size.width))
+
+    def on_screen_resume(self) -> None:
+        """Back from a ticket or intake: show what changed, keep the cursor where it was."""
+        tickets = self.query_one(TicketList)
+        cursor = tickets.cursor
+        self.reload()
+        tickets.cursor = min(cursor, max(0, tickets.total - 1))
+        tickets.focus()
+
+    def tick(self) -> None:
+        self.query_one(TicketList).refresh()
+        self.query_one(StatusBar).tick()
+
+    # -- loading --------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Show the first page at once; count the whole view in a worker."""
+        self._generation += 1
+        tickets = self.query_one(TicketList)
+        pager = QueuePager(self.desk.context.conn, self.filter)
+        first = pager.page(0)
+        guess = len(first) if len(first) < pager.page_size else max(tickets.total, len(first))
+        tickets.show(pager, guess)
+        self._show_tabs()
+        self.count_view(self.filter, self._generation)
+
+    @work(thread=True, exclusive=True, group="queue-count", exit_on_error=False)
+    def count_view(self, f: QueueFilter, generation: int) -> None:
+        ctx = self.desk.context
+        conn = database.connect(ctx.store_path, readonly=True)
+        try:
+            total = QueuePager(conn, f).count()
+            mine, unassigned = view_counts(conn, ctx.agent.id)
+            pending = conn.execute("SELECT count(*) FROM outbox WHERE state='pending'").fetchone()
+        finally:
+            conn.close()
+        self.app.call_from_thread(self._counted, generation, total, mine, unassigned, pending[0])
+
+    def _counted(
+        self, generation: int, total: int, mine: int, unassigned: int, pending: int
+    ) -> None:
+        if generation == self._generation:
+            self.query_one(TicketList).set_total(total)
+            self._show_position(self.query_one(TicketList).cursor, total)
+        bar = self.query_one(StatusBar)
+        bar.mine, bar.unassigned, bar.pending = mine, unassigned, pending
+
+    def _show_tabs(self) -> None:
+        parts = []
+        for number, view in enumerate(View, start=1):
+            name = t(f"view.{view.value}")
+            parts.append(
+                f"[{number}] {name}" if view is not self.filter.view else f"▶{number} {name}◀"
+            )
+        self.query_one("#view-tabs", Static).update("   ".join(parts))
+
+    def _show_position(self, position: int, total: int) -> None:
+        text = t("queue.position", position=position + 1 if total else 0, total=total)
+        self.query_one("#queue-position", Static).update(text)
+
+    # -- events ---------------------------------------------------------------------------
+
+    @on(TicketList.Highlighted)
+    def _highlighted(self, event: TicketList.Highlighted) -> None:
+        self._show_position(event.position, event.total)
+
+    @on(TicketList.Opened)
+    def _opened(self, event: TicketList.Opened) -> None:
+        self.desk.open_ticket(event.row.id)
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.filter = replace(self.filter, search=event.value)
+        self.reload()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self) -> None:
+        self.query_one(TicketList).focus()
+
+    @on(Select.Changed)
+    def _filter_changed(self, event: Select.Changed) -> None:
+        name = (event.select.id or "").removeprefix("filter-")
+        value = None if event.value is Select.NULL else str(event.value)
+        if getattr(self.filter, name, value) != value:
+            self.filter = replace(self.filter, **{name: value})  # type: ignore[arg-type]
+            self.reload()
+
+    # -- actions --------------------------------------------------------------------------
+
+    def action_view(self, view: str) -> None:
+        self.filter = replace(self.filter, view=View(view))
+        self.reload()
+        self.query_one(TicketList).focus()
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_filters(self) -> None:
+        self.query_one("#filter-status", Select).focus()
+
+    def action_intake(self) -> None:
+        self.desk.open_intake()
+
+    def action_clear_filters(self) -> None:
+        with self.prevent(Input.Changed, Select.Changed):
+            self.query_one("#search", Input).value = ""
+            for name, _ in FILTERS:
+                self.query_one(f"#filter-{name}", Select).clear()
+        self.filter = QueueFilter(
+            view=self.filter.view, agent_id=self.filter.agent_id, team_id=self.filter.team_id
+        )
+        self.reload()
+        self.query_one(TicketList).focus()
+
+    def action_back_to_list(self) -> None:
+        self.query_one(TicketList).focus()

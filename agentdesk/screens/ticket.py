@@ -1,0 +1,344 @@
+"""Ticket detail: header, deadline countdown, customer card, timeline, composer and actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Label, Static, TextArea
+
+from agentdesk.domain import status_flow
+from agentdesk.domain.model import EventKind, Status
+from agentdesk.domain.records import CustomerRecord, TicketRecord, TimelineEntry
+from agentdesk.i18n import label, t
+from agentdesk.widgets.sla_countdown import SlaCountdown
+from agentdesk.widgets.status_bar import StatusBar
+from agentdesk.widgets.translated import translate_bindings
+
+if TYPE_CHECKING:
+    from agentdesk.app import AgentDeskApp
+    from agentdesk.store.repository import Repository
+
+COMPOSER_KINDS = (EventKind.REPLY, EventKind.NOTE, EventKind.CALL_LOG)
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    ticket: TicketRecord
+    customer: CustomerRecord
+    history: tuple[int, int]
+    timeline: list[TimelineEntry]
+
+
+def load_detail(repo: Repository, ticket_id: str) -> TicketDetail:
+    ticket = repo.ticket(ticket_id)
+    return TicketDetail(
+        ticket=ticket,
+        customer=repo.customer(ticket.customer_id),
+        history=repo.customer_ticket_count(ticket.customer_id),
+        timeline=repo.timeline(ticket.id),
+    )
+
+
+class TicketScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "back", "key.back", id="ticket.back"),
+        Binding("t", "take", "key.take", id="ticket.take"),
+        Binding("s", "status", "key.status", id="ticket.status"),
+        Binding("x", "transfer", "key.transfer", id="ticket.transfer"),
+        Binding("r", "resolve", "key.resolve", id="ticket.resolve"),
+        Binding("c", "compose('reply')", "key.reply", id="ticket.reply"),
+        Binding("i", "compose('note')", "key.note", id="ticket.note"),
+        Binding("l", "compose('call_log')", "key.call_log", id="ticket.call_log"),
+        Binding("p", "reveal", "key.reveal", id="ticket.reveal"),
+        Binding("ctrl+s", "send", "key.send", id="ticket.send", priority=True),
+    ]
+
+    def __init__(self, ticket_id: str) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.ticket_id = ticket_id
+        self.detail: TicketDetail | None = None
+        self.revealed: CustomerRecord | None = None
+        self.compose_kind = EventKind.REPLY
+
+    @property
+    def desk(self) -> AgentDeskApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        ctx = self.desk.context
+        with Vertical(id="ticket-head"):
+            yield Static(id="ticket-title", markup=False)
+            with Horizontal(id="ticket-meta-row"):
+                yield Static(id="ticket-meta", markup=False)
+                yield SlaCountdown(t("countdown.due"), ctx.now, id="ticket-due")
+            yield Static(id="handoff", markup=False)
+        with Horizontal(id="ticket-body"):
+            with VerticalScroll(id="timeline"):
+                yield Static(t("ticket.loading"), id="timeline-loading")
+            with Vertical(id="side"):
+                yield Static(id="customer-card", markup=False)
+                yield Static(id="ticket-request", markup=False)
+        with Vertical(id="composer-box"):
+            yield Label(id="composer-mode")
+            yield TextArea(id="composer", soft_wrap=True)
+        yield StatusBar(ctx.agent, ctx.team_name(ctx.agent.team_id), ctx.now, ctx.zone)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show_mode()
+        self.query_one("#timeline").focus()
+        self.set_interval(self.desk.context.tick_seconds, self.tick)
+        self.refresh_detail()
+
+    def tick(self) -> None:
+        self.query_one(SlaCountdown).tick()
+        self.query_one(StatusBar).tick()
+
+    # -- loading and showing --------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="ticket-load", exit_on_error=False)
+    def refresh_detail(self) -> None:
+        detail = load_detail(self.desk.context.repository(), self.ticket_id)
+        pending = self.desk.context.repository().pending_outbox()
+        self.app.call_from_thread(self._show, detail, pending)
+
+    def _show(self, detail: TicketDetail, pending: int) -> None:
+        self.detail = detail
+        ctx = self.desk.context
+        tk = detail.ticket
+        self.query_one("#ticket-title", Static).update(f"{tk.number}  {tk.subject}")
+        level = f" · {label('level', tk.complaint_level.value)}" if tk.complaint_level else ""
+        meta = t(
+            "ticket.meta",
+            status=label("status", tk.status.value),
+            priority=label("priority", tk.priority.value),
+            category=label("category", tk.category.value) + level,
+            channel=label("channel", tk.channel.value),
+            team=ctx.team_name(tk.team_id),
+            assignee=ctx.agent_name(tk.assignee_id),
+            created=self.desk.local_time(tk.created_at),
+        )
+        self.query_one("#ticket-meta", Static).update(meta)
+        open_ = status_flow.is_open(tk.status)
+        reason = None if open_ else label("status", tk.status.value)
+        self.query_one(SlaCountdown).set_deadline(tk.due_at, reason)
+        self._show_handoff(detail.timeline)
+        self._show_customer(detail)
+        request = tk.customer_request or "—"
+        self.query_one("#ticket-request", Static).update(
+            t("ticket.request", request=request, description=tk.description)
+        )
+        self._show_timeline(detail.timeline)
+        self.query_one(StatusBar).pending = pending
+        self.refresh_bindings()
+
+    def _show_handoff(self, timeline: list[TimelineEntry]) -> None:
+        transfers = [e for e in timeline if e.kind is EventKind.TRANSFER]
+        box = self.query_one("#handoff", Static)
+        box.display = bool(transfers)
+        if transfers:
+            last = transfers[-1]
+            box.update(
+                t(
+                    "ticket.handoff",
+                    who=self.desk.context.agent_name(last.actor_id),
+                    note=last.body,
+                )
+            )
+
+    def _show_customer(self, detail: TicketDetail) -> None:
+        shown = self.revealed or detail.customer.masked()
+        total, open_ = detail.history
+        lines = [
+            t("customer.title", name=shown.name, tier=label("tier", shown.tier.value)),
+            t("customer.phone", phone=shown.phone or "—"),
+            t("customer.email", email=shown.email or "—"),
+            t("customer.address", address=shown.address or "—"),
+            t("customer.history", total=total, open=open_),
+            t("customer.revealed") if self.revealed else t("customer.masked_hint"),
+        ]
+        self.query_one("#customer-card", Static).update("\n".join(lines))
+
+    def _show_timeline(self, timeline: list[TimelineEntry]) -> None:
+        box = self.query_one("#timeline", VerticalScroll)
+        box.remove_children()
+        box.mount_all(
+            Static(self._entry_text(e), classes=f"event -{e.kind.value}") for e in timeline
+        )
+        box.scroll_end(animate=False)
+
+    def _entry_text(self, entry: TimelineEntry) -> Text:
+        ctx = self.desk.context
+        head = Text.assemble(
+            (self.desk.local_time(entry.at), "dim"),
+            "  ",
+            (label("event", entry.kind.value), "bold"),
+            "  ",
+            ctx.agent_name(entry.actor_id),
+        )
+        detail = self._entry_detail(entry)
+        body = "\n".join(part for part in (detail, entry.body) if part)
+        return head + Text("\n" + body) if body else head
+
+    def _entry_detail(self, entry: TimelineEntry) -> str:
+        d: dict[str, Any] = entry.data
+        ctx = self.desk.context
+        if entry.kind is EventKind.STATUS_CHANGE:
+            return f"{label('status', d['from'])} → {label('status', d['to'])}"
+        if entry.kind is EventKind.ASSIGNMENT:
+            return t("event.assigned_to", who=ctx.agent_name(d.get("assignee_id")))
+        if entry.kind is EventKind.TRANSFER:
+            return f"{ctx.team_name(d.get('from_team'))} → {ctx.team_name(d.get('to_team'))}"
+        if entry.kind is EventKind.RESOLUTION:
+            return t("event.root_cause", cause=label("root_cause", d.get("root_cause", "other")))
+        if entry.kind is EventKind.PII_REVEAL:
+            return t("event.reveal_reason")
+        return ""
+
+    def _show_mode(self) -> None:
+        self.query_one("#composer-mode", Label).update(
+            t("composer.mode", mode=label("event", self.compose_kind.value))
+        )
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def _after_write(self, _result: object, message: str) -> None:
+        self.notify(message)
+        self.refresh_detail()
+
+    def write(self, fn: Any, message: str) -> None:
+        self.desk.run_write(fn, lambda result: self._after_write(result, message))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.detail is None:
+            return action in ("back",) or None
+        status = self.detail.ticket.status
+        if action == "take":
+            return self.detail.ticket.assignee_id != self.desk.context.agent.id
+        if action == "resolve":
+            return Status.RESOLVED in status_flow.allowed_next(status)
+        if action == "transfer":
+            return status_flow.is_open(status)
+        return True
+
+    def action_back(self) -> None:
+        if self.focused is self.query_one("#composer"):
+            self.query_one("#timeline").focus()
+            return
+        self.dismiss()
+
+    def action_take(self) -> None:
+        ctx = self.desk.context
+        self.write(lambda repo: repo.take(self.ticket_id, ctx.agent, ctx.now()), t("done.taken"))
+
+    def action_status(self) -> None:
+        from agentdesk.dialogs.status_dialog import StatusDialog
+
+        assert self.detail is not None
+        ticket = self.detail.ticket
+        choices = [s for s in status_flow.allowed_next(ticket.status) if s is not Status.RESOLVED]
+        if not choices:
+            self.notify(t("error.no_status_moves"), severity="warning")
+            return
+
+        def chosen(target: Status | None) -> None:
+            if target is None:
+                return
+            ctx = self.desk.context
+            self.write(
+                lambda repo: repo.change_status(self.ticket_id, target, ctx.agent, ctx.now()),
+                t("done.status", status=label("status", target.value)),
+            )
+
+        self.app.push_screen(StatusDialog(ticket.status, choices), chosen)
+
+    def action_transfer(self) -> None:
+        from agentdesk.dialogs.transfer_dialog import TransferDialog, TransferRequest
+
+        assert self.detail is not None
+        teams = [tm for tm in self.desk.context.teams if tm.id != self.detail.ticket.team_id]
+
+        def chosen(request: TransferRequest | None) -> None:
+            if request is None:
+                return
+            ctx = self.desk.context
+            self.write(
+                lambda repo: repo.transfer(
+                    self.ticket_id, request.team_code, request.note, ctx.agent, ctx.now()
+                ),
+                t("done.transferred", team=ctx.team_name(request.team_id)),
+            )
+
+        self.app.push_screen(TransferDialog(teams), chosen)
+
+    def action_resolve(self) -> None:
+        from agentdesk.dialogs.resolve_dialog import Resolution, ResolveDialog
+
+        def chosen(result: Resolution | None) -> None:
+            if result is None:
+                return
+            ctx = self.desk.context
+            self.write(
+                lambda repo: repo.resolve(
+                    self.ticket_id, result.text, result.root_cause, ctx.agent, ctx.now()
+                ),
+                t("done.resolved"),
+            )
+
+        self.app.push_screen(ResolveDialog(), chosen)
+
+    def action_reveal(self) -> None:
+        from agentdesk.dialogs.reveal_dialog import RevealDialog
+
+        assert self.detail is not None
+        customer_id = self.detail.customer.id
+
+        def chosen(reason: str | None) -> None:
+            if not reason:
+                return
+            ctx = self.desk.context
+
+            def revealed(customer: CustomerRecord) -> None:
+                self.revealed = customer
+                self._after_write(customer, t("done.revealed"))
+
+            self.desk.run_write(
+                lambda repo: repo.reveal_customer(
+                    customer_id, reason, ctx.agent, ctx.now(), ticket_id=self.ticket_id
+                ),
+                revealed,
+            )
+
+        self.app.push_screen(RevealDialog(self.detail.customer.name), chosen)
+
+    def action_compose(self, kind: str) -> None:
+        self.compose_kind = EventKind(kind)
+        self._show_mode()
+        self.query_one("#composer", TextArea).focus()
+
+    def action_send(self) -> None:
+        composer = self.query_one("#composer", TextArea)
+        text = composer.text
+        if not text.strip():
+            self.notify(t("error.empty_message"), severity="warning")
+            composer.focus()
+            return
+        ctx = self.desk.context
+        kind = self.compose_kind
+
+        def sent(_entry: object) -> None:
+            composer.clear()
+            self.query_one("#timeline").focus()
+            self._after_write(_entry, t("done.sent", kind=label("event", kind.value)))
+
+        self.desk.run_write(
+            lambda repo: repo.add_message(self.ticket_id, kind, text, ctx.agent, ctx.now()), sent
+        )

@@ -1,0 +1,1 @@
+"""The local SQLite store: tables, migrations, repositories, outbox and search index."""

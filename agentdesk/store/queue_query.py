@@ -1,0 +1,172 @@
+"""The queue's read path: one page of tickets at a time, in deadline order, over plain sqlite3.
+
+Pages are found by keyset (the last (due_sort, pk) of the page before) when that page is known
+and by OFFSET otherwise, so scrolling a million rows reads only what is on screen. Counting is
+separate (`count`) so the console can run it in a worker without holding up the first page.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from agentdesk.domain.deadlines import NO_DEADLINE_SORT
+from agentdesk.store import search_index
+
+PAGE_SIZE = 64
+
+
+class View(StrEnum):
+    MINE = "mine"
+    TEAM = "team"
+    UNASSIGNED = "unassigned"
+    ALL = "all"
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    view: View = View.MINE
+    agent_id: str | None = None
+    team_id: str | None = None
+    status: str | None = None
+    category: str | None = None
+    priority: str | None = None
+    channel: str | None = None
+    search: str = ""
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    pk: int
+    id: str
+    number: str
+    subject: str
+    status: str
+    category: str
+    priority: str
+    channel: str
+    customer_name: str
+    assignee_id: str | None
+    due_at: str | None
+    due_sort: int
+
+
+_COLUMNS = (
+    "t.pk, t.id, t.number, t.subject, t.status, t.category, t.priority, t.channel, "
+    "c.name, t.assignee_id, t.due_at, t.due_sort"
+)
+
+
+@dataclass
+class QueueQuery:
+    """Where-clause and parameters for one filter, built once and reused for every page."""
+
+    where: str
+    params: tuple[object, ...]
+    index_hint: str
+
+    @classmethod
+    def build(cls, conn: sqlite3.Connection, f: QueueFilter) -> QueueQuery:
+        clauses: list[str] = []
+        params: list[object] = []
+        hint = "ix_ticket_queue_all"
+        if f.view is View.MINE:
+            clauses.append("t.assignee_id = ?")
+            params.append(f.agent_id)
+            hint = "ix_ticket_queue_assignee"
+        elif f.view is View.TEAM:
+            clauses.append("t.team_id = ?")
+            params.append(f.team_id)
+            hint = "ix_ticket_queue_team"
+        elif f.view is View.UNASSIGNED:
+            clauses.append("t.assignee_id IS NULL AND t.due_sort < ?")
+            params.append(NO_DEADLINE_SORT)
+            hint = "ix_ticket_queue_unassigned"
+        for column in ("status", "category", "priority", "channel"):
+            value = getattr(f, column)
+            if value:
+                clauses.append(f"t.{column} = ?")
+                params.append(value)
+        found = search_index.search_filter(conn, f.search, alias="t")
+        if found is not None:
+            clauses.append(found.sql)
+            params.extend(found.params)
+            if found.candidates is not None:
+                hint = ""  # a short candidate list: let SQLite start from it
+        return cls(" AND ".join(clauses) or "1", tuple(params), hint)
+
+    def _from(self) -> str:
+        indexed = f" INDEXED BY {self.index_hint}" if self.index_hint else ""
+        return f"FROM ticket t{indexed} LEFT JOIN customer c ON c.id = t.customer_id"
+
+
+@dataclass
+class QueuePager:
+    """Pages of one queue view; cached so re-rendering a screen costs no queries."""
+
+    conn: sqlite3.Connection
+    filter: QueueFilter
+    page_size: int = PAGE_SIZE
+    _query: QueueQuery | None = None
+    _pages: dict[int, list[QueueRow]] = field(default_factory=dict)
+
+    @property
+    def query(self) -> QueueQuery:
+        if self._query is None:
+            self._query = QueueQuery.build(self.conn, self.filter)
+        return self._query
+
+    def page(self, index: int) -> list[QueueRow]:
+        cached = self._pages.get(index)
+        if cached is not None:
+            return cached
+        q = self.query
+        sql = f"SELECT {_COLUMNS} {q._from()} WHERE {q.where}"
+        before = self._pages.get(index - 1)
+        if index == 0:
+            args: tuple[object, ...] = (*q.params, self.page_size)
+            sql += " ORDER BY t.due_sort, t.pk LIMIT ?"
+        elif before:
+            last = before[-1]
+            sql += " AND (t.due_sort, t.pk) > (?, ?) ORDER BY t.due_sort, t.pk LIMIT ?"
+            args = (*q.params, last.due_sort, last.pk, self.page_size)
+        else:
+            sql += " ORDER BY t.due_sort, t.pk LIMIT ? OFFSET ?"
+            args = (*q.params, self.page_size, index * self.page_size)
+        rows = [QueueRow(*r) for r in self.conn.execute(sql, args)]
+        if len(self._pages) > 64:  # keep memory flat while scrolling far
+            self._pages.pop(next(iter(self._pages)))
+        self._pages[index] = rows
+        return rows
+
+    def row(self, position: int) -> QueueRow | None:
+        page = self.page(position // self.page_size)
+        offset = position % self.page_size
+        return page[offset] if offset < len(page) else None
+
+    def count(self) -> int:
+        q = self.query
+        sql = (
+            f"SELECT count(*) FROM ticket t{' INDEXED BY ' + q.index_hint if q.index_hint else ''}"
+        )
+        return int(self.conn.execute(f"{sql} WHERE {q.where}", q.params).fetchone()[0])
+
+
+def view_counts(conn: sqlite3.Connection, agent_id: str | None) -> tuple[int, int]:
+    """(open tickets assigned to the agent, open unassigned tickets): the status bar figures."""
+    mine = conn.execute(
+        "SELECT count(*) FROM ticket INDEXED BY ix_ticket_queue_assignee "
+        "WHERE assignee_id = ? AND due_sort < ?",
+        (agent_id, NO_DEADLINE_SORT),
+    ).fetchone()[0]
+    unassigned = conn.execute(
+        "SELECT count(*) FROM ticket INDEXED BY ix_ticket_queue_unassigned "
+        "WHERE assignee_id IS NULL AND due_sort < ?",
+        (NO_DEADLINE_SORT,),
+    ).fetchone()[0]
+    return int(mine), int(unassigned)
+
+
+def pending_outbox(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0])

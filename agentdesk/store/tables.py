@@ -1,0 +1,137 @@
+"""SQLModel tables of the local store. Times are stored as UTC ISO-8601 text.
+
+Tickets, customers and events have an integer `pk` (rowid alias: stable keys for the queue's
+keyset pages and the search index) and a client-generated UUID `id` used everywhere else.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Field, SQLModel
+
+
+class Team(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    code: str = Field(unique=True)
+    name_en: str
+    name_zh: str
+    kind: str = Field(description="front_line | technical | after_sales | leads")
+
+
+class Agent(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    username: str = Field(unique=True)
+    display_name: str
+    role: str
+    team_id: str = Field(foreign_key="team.id", index=True)
+    language: str = "zh-CN"
+    active: bool = True
+
+
+class Customer(SQLModel, table=True):
+    pk: int | None = Field(default=None, primary_key=True)
+    id: str = Field(unique=True)
+    name: str = Field(index=True)
+    phone: str = Field(default="", index=True)
+    email: str = ""
+    address: str = ""
+    tier: str = "standard"
+    external_id: str | None = Field(default=None, unique=True)
+    created_at: str
+
+
+class Product(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    sku: str = Field(unique=True)
+    name_en: str
+    name_zh: str
+    line: str
+
+
+class CustomerOrder(SQLModel, table=True):
+    __tablename__ = "customer_order"
+    id: str = Field(primary_key=True)
+    number: str = Field(unique=True)
+    customer_id: str = Field(foreign_key="customer.id", index=True)
+    product_id: str = Field(foreign_key="product.id")
+    amount_cents: int
+    ordered_at: str
+
+
+class Ticket(SQLModel, table=True):
+    pk: int | None = Field(default=None, primary_key=True)
+    id: str = Field(unique=True)
+    number: str = Field(unique=True)
+    subject: str
+    description: str
+    customer_request: str = ""
+    customer_id: str = Field(foreign_key="customer.id", index=True)
+    product_id: str | None = Field(default=None, foreign_key="product.id")
+    order_id: str | None = Field(default=None, foreign_key="customer_order.id")
+    channel: str
+    category: str
+    complaint_level: str | None = None
+    priority: str = "normal"
+    status: str = "new"
+    team_id: str | None = Field(default=None, foreign_key="team.id")
+    assignee_id: str | None = Field(default=None, foreign_key="agent.id")
+    created_at: str
+    updated_at: str
+    due_at: str | None = None
+    due_sort: int = Field(description="queue order: deadline epoch seconds, finished last")
+    resolved_at: str | None = None
+    resolution: str | None = None
+    root_cause: str | None = None
+    version: int = 1
+
+
+class TicketEvent(SQLModel, table=True):
+    """Append-only timeline entry; triggers in the migration refuse UPDATE and DELETE."""
+
+    __tablename__ = "ticket_event"
+    pk: int | None = Field(default=None, primary_key=True)
+    id: str = Field(unique=True)
+    ticket_id: str = Field(foreign_key="ticket.id", index=True)
+    kind: str
+    actor_id: str | None = None
+    at: str
+    body: str = ""
+    data_json: str = "{}"
+
+
+class AuditLog(SQLModel, table=True):
+    """Who looked at or took out protected data (PII reveals, exports)."""
+
+    __tablename__ = "audit_log"
+    pk: int | None = Field(default=None, primary_key=True)
+    at: str
+    actor_id: str | None
+    action: str
+    target: str
+    reason: str
+
+
+class Outbox(SQLModel, table=True):
+    """Intents waiting to be sent to the server (design/SYNC.md)."""
+
+    mutation_id: int = Field(primary_key=True)
+    mutation_uuid: str = Field(unique=True)
+    name: str
+    args_json: str
+    ticket_id: str | None = Field(default=None, index=True)
+    client_time: str
+    state: str = Field(default="pending", index=True)
+    attempts: int = 0
+    last_error: str | None = None
+    server_result: str | None = None
+
+
+class SyncState(SQLModel, table=True):
+    __tablename__ = "sync_state"
+    id: int = Field(default=1, primary_key=True)
+    client_id: str
+    next_mutation_id: int = 1
+    acked_mutation_id: int = 0
+    pull_cursor: str | None = None
+    protocol_version: int = 1
+    schema_version: str
+    signed_in_agent_id: str | None = None

@@ -1,0 +1,67 @@
+"""A live countdown to one deadline: remaining = due − now(), recomputed on every tick.
+
+State shows as a CSS class (-ok, -warning, -breached, -stopped) so the theme colours it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from textual.widgets import Static
+
+from agentdesk.domain.deadlines import DeadlineState, deadline_state, format_remaining
+from agentdesk.i18n import t
+
+STATE_CLASSES = ("-ok", "-warning", "-breached", "-stopped")
+
+
+class SlaCountdown(Static):
+    DEFAULT_CSS = """
+    SlaCountdown { width: auto; padding: 0 1; }
+    SlaCountdown.-ok { color: $success; }
+    SlaCountdown.-warning { color: $warning; text-style: bold; }
+    SlaCountdown.-breached { background: $error; color: $text; text-style: bold; }
+    SlaCountdown.-stopped { color: $text-muted; }
+    """
+
+    def __init__(
+        self,
+        caption: str,
+        now: Callable[[], datetime],
+        due: datetime | None = None,
+        *,
+        stopped_reason: str | None = None,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id, markup=False)
+        self.caption = caption
+        self._now = now
+        self.due = due
+        self.stopped_reason = stopped_reason
+
+    def on_mount(self) -> None:
+        self.tick()
+
+    def set_deadline(self, due: datetime | None, stopped_reason: str | None = None) -> None:
+        self.due = due
+        self.stopped_reason = stopped_reason
+        self.tick()
+
+    def tick(self) -> None:
+        if self.due is None or self.stopped_reason is not None:
+            self._show("-stopped", f"{self.caption} {self.stopped_reason or '—'}")
+            return
+        now = self._now()
+        state = deadline_state(self.due, now)
+        remaining = format_remaining(self.due - now)
+        if state is DeadlineState.BREACHED:
+            text = t("countdown.overdue", caption=self.caption, remaining=remaining)
+        else:
+            text = t("countdown.left", caption=self.caption, remaining=remaining)
+        self._show(f"-{state.value}", text)
+
+    def _show(self, css_class: str, text: str) -> None:
+        self.remove_class(*STATE_CLASSES)
+        self.add_class(css_class)
+        self.update(text)

@@ -1,0 +1,191 @@
+"""The queue's ticket list: a virtual list that renders only visible rows (Line API).
+
+Rows come from a QueuePager a page at a time; a million-row queue costs what one screen costs.
+Each visible row shows a live countdown computed from the injected clock on every refresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from agentdesk.domain.deadlines import deadline_state, format_remaining
+from agentdesk.i18n import label, t
+from agentdesk.store.queue_query import QueuePager, QueueRow
+from agentdesk.widgets.translated import translate_bindings
+
+# (title key, width in cells); the subject takes what is left.
+COLUMNS: tuple[tuple[str, int], ...] = (
+    ("col.number", 16),
+    ("col.due", 9),
+    ("col.priority", 6),
+    ("col.status", 10),
+    ("col.category", 10),
+    ("col.channel", 8),
+    ("col.customer", 12),
+)
+
+
+def fit(text: str, width: int) -> str:
+    """Pad or cut `text` to exactly `width` terminal cells (CJK characters are two wide)."""
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…"
+    return set_cell_size(text, width)
+
+
+def header_line(width: int) -> str:
+    cells = [fit(t(key), w) for key, w in COLUMNS]
+    used = sum(w + 1 for _, w in COLUMNS)
+    cells.append(fit(t("col.subject"), max(0, width - used)))
+    return " ".join(cells)
+
+
+class TicketList(ScrollView, can_focus=True):
+    """Scrollable, keyboard-driven list of queue rows."""
+
+    COMPONENT_CLASSES = {
+        "ticket-list--cursor",
+        "ticket-list--ok",
+        "ticket-list--warning",
+        "ticket-list--breached",
+        "ticket-list--done",
+    }
+    DEFAULT_CSS = """
+    TicketList { height: 1fr; }
+    TicketList > .ticket-list--cursor { background: $accent 40%; text-style: bold; }
+    TicketList:focus > .ticket-list--cursor { background: $accent; color: $text; }
+    TicketList > .ticket-list--ok { color: $success; }
+    TicketList > .ticket-list--warning { color: $warning; text-style: bold; }
+    TicketList > .ticket-list--breached { color: $error; text-style: bold reverse; }
+    TicketList > .ticket-list--done { color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("down,j", "cursor(1)", "key.down", show=False),
+        Binding("up,k", "cursor(-1)", "key.up", show=False),
+        Binding("pagedown", "page(1)", "key.page_down", show=False),
+        Binding("pageup", "page(-1)", "key.page_up", show=False),
+        Binding("home", "jump(0)", "key.first", show=False),
+        Binding("end", "jump(-1)", "key.last", show=False),
+        Binding("enter", "open", "key.open", id="queue.open"),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+
+    class Opened(Message):
+        def __init__(self, row: QueueRow) -> None:
+            super().__init__()
+            self.row = row
+
+    class Highlighted(Message):
+        def __init__(self, position: int, total: int) -> None:
+            super().__init__()
+            self.position = position
+            self.total = total
+
+    def __init__(self, now: Callable[[], datetime], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        translate_bindings(self)
+        self._now = now
+        self.pager: QueuePager | None = None
+        self.total = 0
+
+    def show(self, pager: QueuePager, total: int) -> None:
+        """Display a new queue view; `total` may be a first guess until `set_total`."""
+        self.pager = pager
+        self.cursor = 0
+        self.scroll_to(y=0, animate=False)
+        self.set_total(total)
+
+    def set_total(self, total: int) -> None:
+        self.total = total
+        self.virtual_size = Size(self.size.width, total)
+        if self.cursor >= total:
+            self.cursor = max(0, total - 1)
+        self.refresh()
+
+    def current(self) -> QueueRow | None:
+        if self.pager is None or self.total == 0:
+            return None
+        return self.pager.row(self.cursor)
+
+    # -- rendering ------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        position = int(self.scroll_offset.y) + y
+        width = self.size.width
+        row = self.pager.row(position) if self.pager and position < self.total else None
+        if row is None:
+            return Strip.blank(width, self.rich_style)
+        base = self.rich_style
+        if position == self.cursor:
+            base = base + self.get_component_rich_style("ticket-list--cursor")
+        return Strip(self._segments(row, width, base), width).crop(0, width)
+
+    def _segments(self, row: QueueRow, width: int, base: Style) -> list[Segment]:
+        due_text, due_style = self._countdown(row)
+        cells = [
+            (row.number, None),
+            (due_text, due_style),
+            (label("priority", row.priority), None),
+            (label("status", row.status), None),
+            (label("category", row.category), None),
+            (label("channel", row.channel), None),
+            (row.customer_name or "", None),
+        ]
+        segments: list[Segment] = []
+        for (text, style), (_, col_width) in zip(cells, COLUMNS, strict=True):
+            segments.append(Segment(fit(text, col_width), base + style if style else base))
+            segments.append(Segment(" ", base))
+        used = sum(w + 1 for _, w in COLUMNS)
+        segments.append(Segment(fit(row.subject, max(0, width - used)), base))
+        return segments
+
+    def _countdown(self, row: QueueRow) -> tuple[str, Style | None]:
+        if row.due_at is None or row.status in ("resolved", "closed"):
+            return "—", self.get_component_rich_style("ticket-list--done")
+        due = datetime.fromisoformat(row.due_at)
+        now = self._now()
+        state = deadline_state(due, now)
+        style = self.get_component_rich_style(f"ticket-list--{state.value}")
+        return format_remaining(due - now), style
+
+    # -- keys -----------------------------------------------------------------------------
+
+    def watch_cursor(self, position: int) -> None:
+        self._scroll_cursor_into_view(position)
+        self.post_message(self.Highlighted(position, self.total))
+        self.refresh()
+
+    def _scroll_cursor_into_view(self, position: int) -> None:
+        height = max(1, self.scrollable_content_region.height)
+        top = int(self.scroll_offset.y)
+        if position < top:
+            self.scroll_to(y=position, animate=False)
+        elif position >= top + height:
+            self.scroll_to(y=position - height + 1, animate=False)
+
+    def action_cursor(self, delta: int) -> None:
+        if self.total:
+            self.cursor = min(max(0, self.cursor + delta), self.total - 1)
+
+    def action_page(self, direction: int) -> None:
+        self.action_cursor(direction * max(1, self.scrollable_content_region.height - 1))
+
+    def action_jump(self, where: int) -> None:
+        if self.total:
+            self.cursor = 0 if where == 0 else self.total - 1
+
+    def action_open(self) -> None:
+        row = self.current()
+        if row is not None:
+            self.post_message(self.Opened(row))
