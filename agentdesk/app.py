@@ -16,6 +16,9 @@ from agentdesk.console import ConsoleContext
 from agentdesk.domain.errors import AgentdeskError
 from agentdesk.i18n import t
 from agentdesk.screens.queue import QueueScreen
+from agentdesk.store import database
+from agentdesk.store.queue_query import QueueFigures, queue_figures
+from agentdesk.widgets.status_bar import StatusBar
 from agentdesk.widgets.translated import translate_bindings
 
 if TYPE_CHECKING:
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
     from agentdesk.store.repository import Repository
 
 R = TypeVar("R")
+FIGURES_EVERY_SECONDS = 15.0
 
 
 class AgentDeskApp(App[None]):
@@ -39,10 +43,37 @@ class AgentDeskApp(App[None]):
         super().__init__()
         translate_bindings(self)
         self.context = context
+        self.figures = QueueFigures()
 
     def on_mount(self) -> None:
         self.push_screen(QueueScreen())
         self.warm_up()
+        self.refresh_figures()
+        self.set_interval(self.context.tick_seconds, self._tick_status_bars)
+        self.set_interval(FIGURES_EVERY_SECONDS, self.refresh_figures)
+
+    def status_bar(self) -> StatusBar:
+        ctx = self.context
+        team = ctx.team_name(ctx.agent.team_id)
+        return StatusBar(ctx.agent, team, ctx.now, ctx.zone, lambda: self.figures)
+
+    def _tick_status_bars(self) -> None:
+        for bar in self.screen.query(StatusBar):
+            bar.tick()
+
+    @work(thread=True, exclusive=True, group="figures", exit_on_error=False)
+    def refresh_figures(self) -> None:
+        """Recount the status bar figures off the UI thread (after writes and now and then)."""
+        conn = database.connect(self.context.store_path, readonly=True)
+        try:
+            figures = queue_figures(conn, self.context.agent.id)
+        finally:
+            conn.close()
+        self.call_from_thread(self._set_figures, figures)
+
+    def _set_figures(self, figures: QueueFigures) -> None:
+        self.figures = figures
+        self._tick_status_bars()
 
     def on_unmount(self) -> None:
         self.context.close()
@@ -118,6 +149,7 @@ class AgentDeskApp(App[None]):
             self.call_from_thread(on_error or self._notify_error, exc.message())
             return
         self.call_from_thread(on_done, result)
+        self.call_from_thread(self.refresh_figures)
 
     def _notify_error(self, message: str) -> None:
         self.notify(message, severity="error", timeout=8)

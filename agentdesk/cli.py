@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 class AgentdeskGroup(TyperGroup):
     """Turns the failures a user can cause into one line on stderr and exit code 1."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except AgentdeskError as exc:

@@ -17,7 +17,6 @@ from agentdesk.domain.errors import AgentdeskError, ValidationFailed
 from agentdesk.domain.model import Category, Channel, ComplaintLevel, CustomerTier, Priority
 from agentdesk.domain.records import CustomerRecord, NewCustomer, NewTicket, TicketRecord
 from agentdesk.i18n import label, t
-from agentdesk.widgets.status_bar import StatusBar
 from agentdesk.widgets.translated import translate_bindings
 
 if TYPE_CHECKING:
@@ -48,7 +47,6 @@ class IntakeScreen(Screen[TicketRecord | None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        ctx = self.desk.context
         with VerticalScroll(id="intake-form"):
             yield Static(t("intake.title"), classes="form-title", markup=False)
             yield Label(t("intake.lookup"))
@@ -94,7 +92,7 @@ class IntakeScreen(Screen[TicketRecord | None]):
             yield Checkbox(t("intake.take_myself"), value=True, id="take")
             yield Static(id="intake-error", markup=False)
             yield Static(t("intake.hint"), classes="dialog-hint", markup=False)
-        yield StatusBar(ctx.agent, ctx.team_name(ctx.agent.team_id), ctx.now, ctx.zone)
+        yield self.desk.status_bar()
         yield Footer()
 
     def on_mount(self) -> None:

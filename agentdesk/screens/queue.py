@@ -15,8 +15,7 @@ from textual.widgets import Footer, Input, Select, Static
 from agentdesk.domain.model import Category, Channel, Priority, Status
 from agentdesk.i18n import label, t
 from agentdesk.store import database
-from agentdesk.store.queue_query import QueueFilter, QueuePager, View, view_counts
-from agentdesk.widgets.status_bar import StatusBar
+from agentdesk.store.queue_query import QueueFilter, QueuePager, View
 from agentdesk.widgets.ticket_list import TicketList, header_line
 from agentdesk.widgets.translated import translate_bindings
 
@@ -60,7 +59,7 @@ class QueueScreen(Screen[None]):
         yield Static(id="queue-header", markup=False)
         yield TicketList(ctx.now, id="tickets")
         yield Static(id="queue-position", markup=False)
-        yield StatusBar(ctx.agent, ctx.team_name(ctx.agent.team_id), ctx.now, ctx.zone)
+        yield self.desk.status_bar()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -83,7 +82,6 @@ class QueueScreen(Screen[None]):
 
     def tick(self) -> None:
         self.query_one(TicketList).refresh()
-        self.query_one(StatusBar).tick()
 
     # -- loading --------------------------------------------------------------------------
 
@@ -104,20 +102,14 @@ class QueueScreen(Screen[None]):
         conn = database.connect(ctx.store_path, readonly=True)
         try:
             total = QueuePager(conn, f).count()
-            mine, unassigned = view_counts(conn, ctx.agent.id)
-            pending = conn.execute("SELECT count(*) FROM outbox WHERE state='pending'").fetchone()
         finally:
             conn.close()
-        self.app.call_from_thread(self._counted, generation, total, mine, unassigned, pending[0])
+        self.app.call_from_thread(self._counted, generation, total)
 
-    def _counted(
-        self, generation: int, total: int, mine: int, unassigned: int, pending: int
-    ) -> None:
+    def _counted(self, generation: int, total: int) -> None:
         if generation == self._generation:
             self.query_one(TicketList).set_total(total)
             self._show_position(self.query_one(TicketList).cursor, total)
-        bar = self.query_one(StatusBar)
-        bar.mine, bar.unassigned, bar.pending = mine, unassigned, pending
 
     def _show_tabs(self) -> None:
         parts = []

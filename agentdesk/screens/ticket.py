@@ -18,7 +18,6 @@ from agentdesk.domain.model import EventKind, Status
 from agentdesk.domain.records import CustomerRecord, TicketRecord, TimelineEntry
 from agentdesk.i18n import label, t
 from agentdesk.widgets.sla_countdown import SlaCountdown
-from agentdesk.widgets.status_bar import StatusBar
 from agentdesk.widgets.translated import translate_bindings
 
 if TYPE_CHECKING:
@@ -89,7 +88,7 @@ class TicketScreen(Screen[None]):
         with Vertical(id="composer-box"):
             yield Label(id="composer-mode")
             yield TextArea(id="composer", soft_wrap=True)
-        yield StatusBar(ctx.agent, ctx.team_name(ctx.agent.team_id), ctx.now, ctx.zone)
+        yield self.desk.status_bar()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -100,17 +99,15 @@ class TicketScreen(Screen[None]):
 
     def tick(self) -> None:
         self.query_one(SlaCountdown).tick()
-        self.query_one(StatusBar).tick()
 
     # -- loading and showing --------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="ticket-load", exit_on_error=False)
     def refresh_detail(self) -> None:
         detail = load_detail(self.desk.context.repository(), self.ticket_id)
-        pending = self.desk.context.repository().pending_outbox()
-        self.app.call_from_thread(self._show, detail, pending)
+        self.app.call_from_thread(self._show, detail)
 
-    def _show(self, detail: TicketDetail, pending: int) -> None:
+    def _show(self, detail: TicketDetail) -> None:
         self.detail = detail
         ctx = self.desk.context
         tk = detail.ticket
@@ -137,7 +134,6 @@ class TicketScreen(Screen[None]):
             t("ticket.request", request=request, description=tk.description)
         )
         self._show_timeline(detail.timeline)
-        self.query_one(StatusBar).pending = pending
         self.refresh_bindings()
 
     def _show_handoff(self, timeline: list[TimelineEntry]) -> None:

@@ -153,8 +153,16 @@ class QueuePager:
         return int(self.conn.execute(f"{sql} WHERE {q.where}", q.params).fetchone()[0])
 
 
-def view_counts(conn: sqlite3.Connection, agent_id: str | None) -> tuple[int, int]:
-    """(open tickets assigned to the agent, open unassigned tickets): the status bar figures."""
+@dataclass(frozen=True)
+class QueueFigures:
+    """The status bar's figures: open tickets of mine, open unassigned, edits waiting to sync."""
+
+    mine: int = 0
+    unassigned: int = 0
+    pending: int = 0
+
+
+def queue_figures(conn: sqlite3.Connection, agent_id: str | None) -> QueueFigures:
     mine = conn.execute(
         "SELECT count(*) FROM ticket INDEXED BY ix_ticket_queue_assignee "
         "WHERE assignee_id = ? AND due_sort < ?",
@@ -165,8 +173,5 @@ def view_counts(conn: sqlite3.Connection, agent_id: str | None) -> tuple[int, in
         "WHERE assignee_id IS NULL AND due_sort < ?",
         (NO_DEADLINE_SORT,),
     ).fetchone()[0]
-    return int(mine), int(unassigned)
-
-
-def pending_outbox(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0])
+    pending = conn.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
+    return QueueFigures(int(mine), int(unassigned), int(pending))

@@ -1,0 +1,167 @@
+"""The queue as an agent uses it: views, order, filters, search, opening, live countdowns."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual.widgets import Input, Select
+
+from agentdesk import i18n
+from agentdesk.domain.clock import FrozenClock
+from agentdesk.screens.queue import QueueScreen
+from agentdesk.screens.ticket import TicketScreen
+from agentdesk.store.queue_query import View
+from agentdesk.widgets.ticket_list import TicketList
+from tests.pilot.conftest import AppFactory, settle
+
+
+def numbers(app: object) -> list[str]:
+    tickets = app.screen.query_one(TicketList)  # type: ignore[attr-defined]
+    return [tickets.pager.row(i).number for i in range(tickets.total)]
+
+
+async def test_views_switch_with_number_keys(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, QueueScreen) and screen.filter.view is View.MINE
+        assert len(numbers(app)) == 1  # only the ticket taken at intake
+        await pilot.press("3")
+        await settle(pilot)
+        assert screen.filter.view is View.UNASSIGNED and len(numbers(app)) == 2
+        await pilot.press("4")
+        await settle(pilot)
+        assert len(numbers(app)) == 3
+        await pilot.press("2")
+        await settle(pilot)
+        assert len(numbers(app)) == 3  # all three belong to the front line
+
+
+async def test_queue_is_sorted_by_nearest_deadline(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        tickets = app.screen.query_one(TicketList)
+        dues = [tickets.pager.row(i).due_sort for i in range(tickets.total)]
+        assert dues == sorted(dues)
+        # the high-priority complaint is due in 12 h, before the 24 h ones
+        assert tickets.pager.row(0).category == "complaint"
+
+
+async def test_search_as_you_type_in_chinese_and_english(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("4", "slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"退")
+        await settle(pilot)
+        assert len(numbers(app)) == 1
+        await pilot.press("backspace", *"robot")
+        await settle(pilot)
+        assert len(numbers(app)) == 1
+        await pilot.press("escape")
+        assert isinstance(app.focused, TicketList)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert len(numbers(app)) == 3
+
+
+async def test_filters_narrow_the_view(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        app.screen.query_one("#filter-category", Select).value = "complaint"
+        await settle(pilot)
+        assert len(numbers(app)) == 1
+        app.screen.query_one("#filter-channel", Select).value = "phone"
+        await settle(pilot)
+        assert numbers(app) == []
+
+
+async def test_enter_opens_the_ticket_and_escape_returns(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        first = numbers(app)[0]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+        assert app.screen.detail is not None and app.screen.detail.ticket.number == first
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_countdowns_follow_the_injected_clock(
+    make_app: AppFactory, clock: FrozenClock
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        tickets = app.screen.query_one(TicketList)
+        row = tickets.pager.row(0)
+        assert tickets._countdown(row)[0] == "1d 00h"
+        clock.advance(timedelta(hours=23, minutes=30))
+        assert tickets._countdown(row)[0] == "00:30"
+        clock.advance(timedelta(hours=2, minutes=15))
+        assert tickets._countdown(row)[0] == "+01:45"
+        line = tickets.render_line(0).text
+        assert "+01:45" in line and row.number in line
+
+
+async def test_scrolling_with_keys_moves_the_cursor(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        tickets = app.screen.query_one(TicketList)
+        await pilot.press("down", "down")
+        assert tickets.cursor == 2
+        await pilot.press("down")
+        assert tickets.cursor == 2  # stays on the last row
+        await pilot.press("home")
+        assert tickets.cursor == 0
+        await pilot.press("end")
+        assert tickets.cursor == 2
+
+
+async def test_queue_speaks_chinese(make_app: AppFactory) -> None:
+    i18n.set_language("zh-CN")
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        tabs = str(app.screen.query_one("#view-tabs").render())
+        assert "我的" in tabs and "未分配" in tabs
+        header = str(app.screen.query_one("#queue-header").render())
+        assert "工单号" in header
+        line = app.screen.query_one(TicketList).render_line(0).text
+        assert "已分配" in line and "退款" in line
+
+
+async def test_help_lists_the_keys_of_the_screen(make_app: AppFactory) -> None:
+    from agentdesk.screens.help import HelpScreen
+
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        descriptions = {d for _, d in app.screen.keys}
+        assert {"New call", "Search", "Unassigned", "Open"} <= descriptions
+        await pilot.press("escape")
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_command_palette_switches_views(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"unassigned")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert app.screen.filter.view is View.UNASSIGNED
