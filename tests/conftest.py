@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -110,6 +111,19 @@ def seeded(store: Path, clock: FrozenClock) -> Path:
     )
     repo.engine.dispose()
     return store
+
+
+@pytest.fixture
+def make_app(seeded: Path, clock: FrozenClock) -> Any:
+    """Builds the real app over the seeded store with the frozen clock (ticks only on demand)."""
+    from agentdesk.app import AgentDeskApp
+    from agentdesk.console import ConsoleContext
+
+    def factory(username: str = "zhang.wei", store: Path | None = None) -> AgentDeskApp:
+        context = ConsoleContext.open(store or seeded, username, clock, tick_seconds=3600)
+        return AgentDeskApp(context)
+
+    return factory
 
 
 @pytest.fixture

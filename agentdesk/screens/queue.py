@@ -136,8 +136,7 @@ class QueueScreen(Screen[None]):
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
-        self.filter = replace(self.filter, search=event.value)
-        self.reload()
+        self.search_for(event.value)
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self) -> None:
@@ -146,8 +145,16 @@ class QueueScreen(Screen[None]):
     @on(Select.Changed)
     def _filter_changed(self, event: Select.Changed) -> None:
         name = (event.select.id or "").removeprefix("filter-")
-        value = None if event.value is Select.NULL else str(event.value)
-        if getattr(self.filter, name, value) != value:
+        self.set_filter(name, None if event.value is Select.NULL else str(event.value))
+
+    def search_for(self, text: str) -> None:
+        if text != self.filter.search:
+            self.filter = replace(self.filter, search=text)
+            self.reload()
+
+    def set_filter(self, name: str, value: str | None) -> None:
+        """Narrow the view by status, category, priority or channel (None clears it)."""
+        if getattr(self.filter, name) != value:
             self.filter = replace(self.filter, **{name: value})  # type: ignore[arg-type]
             self.reload()
 

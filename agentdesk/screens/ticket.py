@@ -167,18 +167,19 @@ class TicketScreen(Screen[None]):
         box = self.query_one("#timeline", VerticalScroll)
         box.remove_children()
         box.mount_all(
-            Static(self._entry_text(e), classes=f"event -{e.kind.value}") for e in timeline
+            Static(self._entry_text(e), classes=f"event -{e.kind.value} -{e.data.get('direction')}")
+            for e in timeline
         )
         box.scroll_end(animate=False)
 
     def _entry_text(self, entry: TimelineEntry) -> Text:
         ctx = self.desk.context
+        inbound = entry.data.get("direction") == "inbound" and entry.kind is EventKind.REPLY
+        assert self.detail is not None
+        title = t("event.customer_message") if inbound else label("event", entry.kind.value)
+        who = self.detail.customer.name if inbound else ctx.agent_name(entry.actor_id)
         head = Text.assemble(
-            (self.desk.local_time(entry.at), "dim"),
-            "  ",
-            (label("event", entry.kind.value), "bold"),
-            "  ",
-            ctx.agent_name(entry.actor_id),
+            (self.desk.local_time(entry.at), "dim"), "  ", (title, "bold"), "  ", who
         )
         detail = self._entry_detail(entry)
         body = "\n".join(part for part in (detail, entry.body) if part)

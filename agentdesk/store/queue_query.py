@@ -15,6 +15,7 @@ from agentdesk.domain.deadlines import NO_DEADLINE_SORT
 from agentdesk.store import search_index
 
 PAGE_SIZE = 64
+FINISHED = ("resolved", "closed")
 
 
 class View(StrEnum):
@@ -79,6 +80,10 @@ class QueueQuery:
             clauses.append("t.team_id = ?")
             params.append(f.team_id)
             hint = "ix_ticket_queue_team"
+        if f.view in (View.MINE, View.TEAM) and f.status not in FINISHED:
+            # a working view: open tickets only, unless finished ones are asked for by status
+            clauses.append("t.due_sort < ?")
+            params.append(NO_DEADLINE_SORT)
         elif f.view is View.UNASSIGNED:
             clauses.append("t.assignee_id IS NULL AND t.due_sort < ?")
             params.append(NO_DEADLINE_SORT)
@@ -108,6 +113,7 @@ class QueuePager:
     conn: sqlite3.Connection
     filter: QueueFilter
     page_size: int = PAGE_SIZE
+    total: int | None = None  # once counted: lets pages near the end be read backwards
     _query: QueueQuery | None = None
     _pages: dict[int, list[QueueRow]] = field(default_factory=dict)
 
@@ -121,24 +127,40 @@ class QueuePager:
         cached = self._pages.get(index)
         if cached is not None:
             return cached
-        q = self.query
-        sql = f"SELECT {_COLUMNS} {q._from()} WHERE {q.where}"
-        before = self._pages.get(index - 1)
-        if index == 0:
-            args: tuple[object, ...] = (*q.params, self.page_size)
-            sql += " ORDER BY t.due_sort, t.pk LIMIT ?"
-        elif before:
-            last = before[-1]
-            sql += " AND (t.due_sort, t.pk) > (?, ?) ORDER BY t.due_sort, t.pk LIMIT ?"
-            args = (*q.params, last.due_sort, last.pk, self.page_size)
-        else:
-            sql += " ORDER BY t.due_sort, t.pk LIMIT ? OFFSET ?"
-            args = (*q.params, self.page_size, index * self.page_size)
-        rows = [QueueRow(*r) for r in self.conn.execute(sql, args)]
+        rows = self._fetch(index)
         if len(self._pages) > 64:  # keep memory flat while scrolling far
             self._pages.pop(next(iter(self._pages)))
         self._pages[index] = rows
         return rows
+
+    def _fetch(self, index: int) -> list[QueueRow]:
+        """Keyset from a cached neighbour page when there is one; else skip from the nearer end."""
+        q = self.query
+        base = f"SELECT {_COLUMNS} {q._from()} WHERE {q.where}"
+        forward = " ORDER BY t.due_sort, t.pk LIMIT ?"
+        backward = " ORDER BY t.due_sort DESC, t.pk DESC LIMIT ?"
+        before, after = self._pages.get(index - 1), self._pages.get(index + 1)
+        if index == 0:
+            return self._run(base + forward, (*q.params, self.page_size))
+        if before:
+            last = before[-1]
+            sql = base + " AND (t.due_sort, t.pk) > (?, ?)" + forward
+            return self._run(sql, (*q.params, last.due_sort, last.pk, self.page_size))
+        if after:
+            first = after[0]
+            sql = base + " AND (t.due_sort, t.pk) < (?, ?)" + backward
+            args = (*q.params, first.due_sort, first.pk, self.page_size)
+            return self._run(sql, args)[::-1]
+        start = index * self.page_size
+        if self.total is not None and start > self.total // 2:
+            end = min(self.total, start + self.page_size)
+            skip_from_end = self.total - end
+            sql = base + backward + " OFFSET ?"
+            return self._run(sql, (*q.params, end - start, skip_from_end))[::-1]
+        return self._run(base + forward + " OFFSET ?", (*q.params, self.page_size, start))
+
+    def _run(self, sql: str, args: tuple[object, ...]) -> list[QueueRow]:
+        return [QueueRow(*r) for r in self.conn.execute(sql, args)]
 
     def row(self, position: int) -> QueueRow | None:
         page = self.page(position // self.page_size)

@@ -349,7 +349,10 @@ class Repository:
         with self._write() as s:
             row = self._ticket_row(s, ref)
             authority.check_can_work(actor, ticket_record(row))
-            event = self._event(s, row, kind, actor, now, text, {})
+            data = (
+                {"direction": "outbound", "channel": row.channel} if kind is EventKind.REPLY else {}
+            )
+            event = self._event(s, row, kind, actor, now, text, data)
             self._touch(s, row, now)
             args = {"ticket_id": row.id, "event_id": event.id, "kind": kind.value, "body": text}
             outbox.enqueue(s, "ticket.add_event.v1", args, row.id, now)

@@ -29,7 +29,7 @@ COLUMNS: tuple[tuple[str, int], ...] = (
     ("col.number", 16),
     ("col.due", 9),
     ("col.priority", 6),
-    ("col.status", 10),
+    ("col.status", 12),
     ("col.category", 10),
     ("col.channel", 8),
     ("col.customer", 12),
@@ -99,14 +99,20 @@ class TicketList(ScrollView, can_focus=True):
         self.pager: QueuePager | None = None
         self.total = 0
 
-    def show(self, pager: QueuePager, total: int) -> None:
-        """Display a new queue view; `total` may be a first guess until `set_total`."""
+    def show(self, pager: QueuePager, guess: int) -> None:
+        """Display a new queue view with a first guess at its length, until `set_total`."""
         self.pager = pager
         self.cursor = 0
         self.scroll_to(y=0, animate=False)
-        self.set_total(total)
+        self._resize(guess)
 
     def set_total(self, total: int) -> None:
+        """The counted length of the view (the pager may then read far pages backwards)."""
+        if self.pager is not None:
+            self.pager.total = total
+        self._resize(total)
+
+    def _resize(self, total: int) -> None:
         self.total = total
         self.virtual_size = Size(self.size.width, total)
         if self.cursor >= total:

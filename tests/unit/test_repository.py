@@ -179,3 +179,33 @@ def test_customer_lookup_by_phone_digits_and_name(repo: Any) -> None:
     assert [c.name for c in repo.find_customers("5678")] == ["王芳"]
     assert [c.name for c in repo.find_customers("oliver")] == ["Oliver Smith"]
     assert repo.find_customers("%") == []
+
+
+def test_pager_reads_every_page_the_same_whichever_way_it_gets_there(seeded: Path) -> None:
+    """Keyset forwards, keyset backwards, offset from the start and from the end agree."""
+    from agentdesk.store import database
+    from agentdesk.store.queue_query import QueueFilter, QueuePager, View
+
+    conn = database.connect(seeded)
+    with conn:
+        conn.executemany(
+            "INSERT INTO ticket (id, number, subject, description, customer_request, "
+            "customer_id, channel, category, priority, status, created_at, updated_at, due_sort, "
+            "version) SELECT ?, ?, 's', 'd', '', customer_id, 'web', 'inquiry', 'normal', 'new', "
+            "created_at, updated_at, ?, 1 FROM ticket LIMIT 1",
+            [(f"id-{i}", f"T-20200101-{i:04d}", 1_000 + i % 17) for i in range(205)],
+        )
+    f = QueueFilter(view=View.ALL)
+    reference = [r.pk for r in QueuePager(conn, f, page_size=1000).page(0)]
+    assert len(reference) == 208
+
+    forward = QueuePager(conn, f, page_size=10)
+    by_keyset = [r.pk for i in range(21) for r in forward.page(i)]
+    assert by_keyset == reference
+
+    jumping = QueuePager(conn, f, page_size=10, total=208)
+    pages = {i: [r.pk for r in jumping.page(i)] for i in (20, 3, 15, 14, 0)}
+    for i, pks in pages.items():
+        assert pks == reference[i * 10 : i * 10 + 10], i
+    assert QueuePager(conn, f).count() == 208
+    conn.close()

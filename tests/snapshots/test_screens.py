@@ -1,0 +1,65 @@
+"""One snapshot per screen, frozen clock, pinned Textual (see uv.lock). Update with
+`uv run pytest tests/snapshots --snapshot-update` after checking the new pictures by eye."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.pilot import Pilot
+
+from agentdesk import i18n
+from tests.pilot.conftest import AppFactory, settle
+
+SIZE = (140, 36)
+
+
+def test_queue(make_app: AppFactory, snap_compare: Any) -> None:
+    async def before(pilot: Pilot[None]) -> None:
+        await pilot.press("4")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_queue_in_chinese(make_app: AppFactory, snap_compare: Any) -> None:
+    i18n.set_language("zh-CN")
+
+    async def before(pilot: Pilot[None]) -> None:
+        await pilot.press("4")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_ticket_detail(make_app: AppFactory, snap_compare: Any) -> None:
+    async def before(pilot: Pilot[None]) -> None:
+        await pilot.press("1", "enter")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_intake(make_app: AppFactory, snap_compare: Any) -> None:
+    async def before(pilot: Pilot[None]) -> None:
+        await pilot.press("n", *"138")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(140, 44), run_before=before)
+
+
+def test_help(make_app: AppFactory, snap_compare: Any) -> None:
+    async def before(pilot: Pilot[None]) -> None:
+        await pilot.press("question_mark")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_transfer_dialog(make_app: AppFactory, snap_compare: Any) -> None:
+    async def before(pilot: Pilot[None]) -> None:
+        await pilot.press("1", "enter")
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
