@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import work
@@ -11,7 +12,6 @@ from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
-from agentdesk.commands import ConsoleCommands
 from agentdesk.console import ConsoleContext
 from agentdesk.domain.errors import AgentdeskError
 from agentdesk.i18n import t
@@ -22,6 +22,8 @@ from agentdesk.widgets.status_bar import StatusBar
 from agentdesk.widgets.translated import translate_bindings
 
 if TYPE_CHECKING:
+    from textual.command import Provider
+
     from agentdesk.domain.records import TicketRecord
     from agentdesk.store.repository import Repository
 
@@ -29,10 +31,17 @@ R = TypeVar("R")
 FIGURES_EVERY_SECONDS = 15.0
 
 
+def console_commands() -> type[Provider]:
+    """The palette's provider, imported when the palette first opens (not at start-up)."""
+    from agentdesk.commands import ConsoleCommands
+
+    return ConsoleCommands
+
+
 class AgentDeskApp(App[None]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "agentdesk"
-    COMMANDS = App.COMMANDS | {ConsoleCommands}
+    COMMANDS = App.COMMANDS | {lambda: console_commands()}
     BINDINGS = [
         Binding("question_mark,f1", "help", "key.help", id="app.help"),
         Binding("ctrl+g", "find_ticket", "key.find_ticket", id="app.find", show=False),
@@ -47,7 +56,7 @@ class AgentDeskApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(QueueScreen())
-        self.warm_up()
+        self.call_after_refresh(self.warm_up)  # after the first frame, never before it
         self.refresh_figures()
         self.set_interval(self.context.tick_seconds, self._tick_status_bars)
         self.set_interval(FIGURES_EVERY_SECONDS, self.refresh_figures)

@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Checkbox, Footer, Input, Label, OptionList, Select, Static, TextArea
+from textual.widgets import Checkbox, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
 from agentdesk.domain.errors import AgentdeskError, ValidationFailed
 from agentdesk.domain.model import Category, Channel, ComplaintLevel, CustomerTier, Priority
 from agentdesk.domain.records import CustomerRecord, NewCustomer, NewTicket, TicketRecord
 from agentdesk.i18n import label, t
+from agentdesk.widgets.key_bar import KeyBar
 from agentdesk.widgets.translated import translate_bindings
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ class IntakeScreen(Screen[TicketRecord | None]):
             yield Static(id="intake-error", markup=False)
             yield Static(t("intake.hint"), classes="dialog-hint", markup=False)
         yield self.desk.status_bar()
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#new-customer").display = False

@@ -8,21 +8,20 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Select, Static
+from textual.widgets import Input, Static
 
-from agentdesk.domain.model import Category, Channel, Priority, Status
 from agentdesk.i18n import label, t
 from agentdesk.store import database
 from agentdesk.store.queue_query import QueueFilter, QueuePager, View
+from agentdesk.widgets.key_bar import KeyBar
 from agentdesk.widgets.ticket_list import TicketList, header_line
 from agentdesk.widgets.translated import translate_bindings
 
 if TYPE_CHECKING:
     from agentdesk.app import AgentDeskApp
 
-FILTERS = (("status", Status), ("category", Category), ("priority", Priority), ("channel", Channel))
+FILTER_NAMES = ("status", "category", "priority", "channel")
 
 
 class QueueScreen(Screen[None]):
@@ -51,16 +50,13 @@ class QueueScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         ctx = self.desk.context
         yield Static(id="view-tabs", markup=False)
-        with Horizontal(id="queue-filters"):
-            yield Input(placeholder=t("queue.search_placeholder"), id="search")
-            for name, enum in FILTERS:
-                options = [(label(name, m.value), m.value) for m in enum]
-                yield Select(options, prompt=t(f"filter.{name}"), id=f"filter-{name}")
+        yield Input(placeholder=t("queue.search_placeholder"), id="search")
+        yield Static(id="filter-summary", markup=False)
         yield Static(id="queue-header", markup=False)
         yield TicketList(ctx.now, id="tickets")
         yield Static(id="queue-position", markup=False)
         yield self.desk.status_bar()
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         ctx = self.desk.context
@@ -94,6 +90,7 @@ class QueueScreen(Screen[None]):
         guess = len(first) if len(first) < pager.page_size else max(tickets.total, len(first))
         tickets.show(pager, guess)
         self._show_tabs()
+        self._show_filters()
         self.count_view(self.filter, self._generation)
 
     @work(thread=True, exclusive=True, group="queue-count", exit_on_error=False)
@@ -120,6 +117,15 @@ class QueueScreen(Screen[None]):
             )
         self.query_one("#view-tabs", Static).update("   ".join(parts))
 
+    def _show_filters(self) -> None:
+        chosen = [
+            f"{t(f'filter.{name}')}: {label(name, value)}"
+            for name in FILTER_NAMES
+            if (value := getattr(self.filter, name))
+        ]
+        text = "  ·  ".join(chosen) if chosen else t("queue.no_filters")
+        self.query_one("#filter-summary", Static).update(t("queue.filters", filters=text))
+
     def _show_position(self, position: int, total: int) -> None:
         text = t("queue.position", position=position + 1 if total else 0, total=total)
         self.query_one("#queue-position", Static).update(text)
@@ -141,11 +147,6 @@ class QueueScreen(Screen[None]):
     @on(Input.Submitted, "#search")
     def _search_submitted(self) -> None:
         self.query_one(TicketList).focus()
-
-    @on(Select.Changed)
-    def _filter_changed(self, event: Select.Changed) -> None:
-        name = (event.select.id or "").removeprefix("filter-")
-        self.set_filter(name, None if event.value is Select.NULL else str(event.value))
 
     def search_for(self, text: str) -> None:
         if text != self.filter.search:
@@ -169,16 +170,22 @@ class QueueScreen(Screen[None]):
         self.query_one("#search", Input).focus()
 
     def action_filters(self) -> None:
-        self.query_one("#filter-status", Select).focus()
+        from agentdesk.dialogs.filter_dialog import FILTERS, FilterDialog
+
+        def chosen(filters: dict[str, str | None] | None) -> None:
+            if filters is not None:
+                self.filter = replace(self.filter, **filters)  # type: ignore[arg-type]
+                self.reload()
+
+        current = {name: getattr(self.filter, name) for name, _ in FILTERS}
+        self.app.push_screen(FilterDialog(current), chosen)
 
     def action_intake(self) -> None:
         self.desk.open_intake()
 
     def action_clear_filters(self) -> None:
-        with self.prevent(Input.Changed, Select.Changed):
+        with self.prevent(Input.Changed):
             self.query_one("#search", Input).value = ""
-            for name, _ in FILTERS:
-                self.query_one(f"#filter-{name}", Select).clear()
         self.filter = QueueFilter(
             view=self.filter.view, agent_id=self.filter.agent_id, team_id=self.filter.team_id
         )

@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static, TextArea
+from textual.widgets import Label, Static, TextArea
 
 from agentdesk.domain import status_flow
 from agentdesk.domain.model import EventKind, Status
 from agentdesk.domain.records import CustomerRecord, TicketRecord, TimelineEntry
 from agentdesk.i18n import label, t
+from agentdesk.widgets.key_bar import KeyBar
 from agentdesk.widgets.sla_countdown import SlaCountdown
 from agentdesk.widgets.translated import translate_bindings
 
@@ -89,7 +90,7 @@ class TicketScreen(Screen[None]):
             yield Label(id="composer-mode")
             yield TextArea(id="composer", soft_wrap=True)
         yield self.desk.status_bar()
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._show_mode()

@@ -96,12 +96,14 @@ class TicketList(ScrollView, can_focus=True):
         super().__init__(id=id)
         translate_bindings(self)
         self._now = now
+        self._strips: dict[tuple[object, ...], Strip] = {}
         self.pager: QueuePager | None = None
         self.total = 0
 
     def show(self, pager: QueuePager, guess: int) -> None:
         """Display a new queue view with a first guess at its length, until `set_total`."""
         self.pager = pager
+        self._strips.clear()  # rows may have changed (an edit, a new view)
         self.cursor = 0
         self.scroll_to(y=0, animate=False)
         self._resize(guess)
@@ -132,13 +134,25 @@ class TicketList(ScrollView, can_focus=True):
         row = self.pager.row(position) if self.pager and position < self.total else None
         if row is None:
             return Strip.blank(width, self.rich_style)
-        base = self.rich_style
-        if position == self.cursor:
-            base = base + self.get_component_rich_style("ticket-list--cursor")
-        return Strip(self._segments(row, width, base), width).crop(0, width)
-
-    def _segments(self, row: QueueRow, width: int, base: Style) -> list[Segment]:
         due_text, due_style = self._countdown(row)
+        is_cursor = position == self.cursor
+        # A row looks the same until its countdown's minute changes: reuse the strip till then.
+        key = (row.pk, width, is_cursor, due_text, due_style)
+        strip = self._strips.get(key)
+        if strip is None:
+            base = self.rich_style
+            if is_cursor:
+                base = base + self.get_component_rich_style("ticket-list--cursor")
+            segments = self._segments(row, width, base, due_text, due_style)
+            strip = Strip(segments, width).crop(0, width)
+            if len(self._strips) > 1024:
+                self._strips.clear()
+            self._strips[key] = strip
+        return strip
+
+    def _segments(
+        self, row: QueueRow, width: int, base: Style, due_text: str, due_style: Style | None
+    ) -> list[Segment]:
         cells = [
             (row.number, None),
             (due_text, due_style),

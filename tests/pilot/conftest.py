@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from textual.pilot import Pilot
 
 from agentdesk.app import AgentDeskApp

@@ -69,16 +69,34 @@ async def test_search_as_you_type_in_chinese_and_english(make_app: AppFactory) -
 
 
 async def test_filters_narrow_the_view(make_app: AppFactory) -> None:
+    from agentdesk.dialogs.filter_dialog import FilterDialog
+
     app = make_app()
     async with app.run_test(size=(140, 40)) as pilot:
-        await pilot.press("4")
+        await pilot.press("4", "f")
         await settle(pilot)
+        assert isinstance(app.screen, FilterDialog)
         app.screen.query_one("#filter-category", Select).value = "complaint"
+        await pilot.press("ctrl+s")
         await settle(pilot)
         assert len(numbers(app)) == 1
+        summary = str(app.screen.query_one("#filter-summary").render())
+        assert "Category: Complaint" in summary
+        await pilot.press("f")
+        await settle(pilot)
         app.screen.query_one("#filter-channel", Select).value = "phone"
+        await pilot.press("ctrl+s")
         await settle(pilot)
         assert numbers(app) == []
+        await pilot.press("f")
+        await settle(pilot)
+        app.screen.query_one("#filter-status", Select).value = "new"
+        await pilot.press("escape")  # cancelled: nothing changes
+        await settle(pilot)
+        assert app.screen.filter.status is None and numbers(app) == []
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert len(numbers(app)) == 3
 
 
 async def test_enter_opens_the_ticket_and_escape_returns(make_app: AppFactory) -> None:
