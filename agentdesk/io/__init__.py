@@ -1,0 +1,1 @@
+"""Getting data in and out of the store: importers, exporters and the demo data set."""
