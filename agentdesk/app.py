@@ -55,6 +55,8 @@ class AgentDeskApp(App[None]):
         self.figures = QueueFigures()
 
     def on_mount(self) -> None:
+        if self.context.keymap:
+            self.set_keymap(self.context.keymap)
         self.push_screen(QueueScreen())
         self.call_after_refresh(self.warm_up)  # after the first frame, never before it
         self.refresh_figures()

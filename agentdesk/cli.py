@@ -149,7 +149,11 @@ def _open_console(profile: Profile, store: Path, username: str | None) -> None:
         if username is None:
             raise AgentdeskError("error.no_agent")
     context = ConsoleContext.open(
-        store, username, profile.clock, tick_seconds=profile.settings.tick_seconds
+        store,
+        username,
+        profile.clock,
+        tick_seconds=profile.settings.tick_seconds,
+        keymap=profile.settings.keymap,
     )
     from agentdesk.app import AgentDeskApp
 

@@ -32,6 +32,7 @@ class ConsoleContext:
     clock: Clock
     zone: ZoneInfo = DEFAULT_ZONE
     tick_seconds: float = 1.0
+    keymap: dict[str, str] = field(default_factory=dict)  # binding id → keys, from config
     teams: list[TeamRecord] = field(default_factory=list)
     agent_names: dict[str, str] = field(default_factory=dict)
     reader: sqlite3.Connection | None = None
@@ -47,6 +48,7 @@ class ConsoleContext:
         *,
         zone: ZoneInfo = DEFAULT_ZONE,
         tick_seconds: float = 1.0,
+        keymap: dict[str, str] | None = None,
     ) -> ConsoleContext:
         database.open_store(store_path)
         reader = database.connect(store_path)
@@ -57,6 +59,7 @@ class ConsoleContext:
             clock=clock,
             zone=zone,
             tick_seconds=tick_seconds,
+            keymap=dict(keymap or {}),
             teams=lookups.teams(reader),
             agent_names=lookups.agent_names(reader),
             reader=reader,

@@ -183,3 +183,24 @@ async def test_command_palette_switches_views(make_app: AppFactory) -> None:
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
         assert app.screen.filter.view is View.UNASSIGNED
+
+
+async def test_keys_can_be_remapped_from_the_config(seeded: object, clock: object) -> None:
+    from agentdesk.app import AgentDeskApp
+    from agentdesk.console import ConsoleContext
+    from agentdesk.screens.intake import IntakeScreen
+
+    context = ConsoleContext.open(
+        seeded,  # type: ignore[arg-type]
+        "zhang.wei",
+        clock,  # type: ignore[arg-type]
+        keymap={"queue.new": "ctrl+n"},
+    )
+    app = AgentDeskApp(context)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)  # the old key no longer starts intake
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert isinstance(app.screen, IntakeScreen)
