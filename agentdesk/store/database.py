@@ -104,8 +104,13 @@ def upgrade(path: Path) -> tuple[str | None, str]:
         return before, before
     path.parent.mkdir(parents=True, exist_ok=True)
     from alembic import command
+    from alembic.script import ScriptDirectory
 
     from agentdesk.store.migrations import alembic_config
+
+    known = {r.revision for r in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    if before is not None and before not in known:
+        raise AgentdeskError("error.store_newer", path=str(path), revision=before)
 
     engine = make_engine(path)
     try:

@@ -50,7 +50,8 @@ class SlaCountdown(Static):
 
     def tick(self) -> None:
         if self.due is None or self.stopped_reason is not None:
-            self._show("-stopped", f"{self.caption} {self.stopped_reason or '—'}")
+            reason = self.stopped_reason or "—"
+            self._show("-stopped", t("countdown.stopped", caption=self.caption, reason=reason))
             return
         now = self._now()
         state = deadline_state(self.due, now)

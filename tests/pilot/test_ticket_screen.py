@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from textual.widgets import Input, OptionList, Select, TextArea
@@ -10,6 +11,7 @@ from agentdesk.dialogs.resolve_dialog import ResolveDialog
 from agentdesk.dialogs.reveal_dialog import RevealDialog
 from agentdesk.dialogs.status_dialog import StatusDialog
 from agentdesk.dialogs.transfer_dialog import TransferDialog
+from agentdesk.domain.clock import FrozenClock
 from agentdesk.screens.ticket import TicketScreen
 from tests.conftest import rows
 from tests.pilot.conftest import AppFactory, settle
@@ -165,3 +167,21 @@ async def test_go_to_ticket_by_number(make_app: AppFactory) -> None:
         await settle(pilot)
         assert isinstance(app.screen, TicketScreen)
         assert app.screen.detail.ticket.number == "T-20261123-0002"
+
+
+async def test_deadline_countdown_changes_state_with_the_clock(
+    make_app: AppFactory, clock: FrozenClock
+) -> None:
+    from agentdesk.widgets.sla_countdown import SlaCountdown
+
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await open_ticket(app, pilot, view="1")  # refund: due in 24 h
+        countdown = screen.query_one(SlaCountdown)
+        assert countdown.has_class("-ok") and "1d 00h" in str(countdown.render())
+        clock.advance(timedelta(hours=23))
+        screen.tick()
+        assert countdown.has_class("-warning") and "01:00" in str(countdown.render())
+        clock.advance(timedelta(hours=2, minutes=15))
+        screen.tick()
+        assert countdown.has_class("-breached") and "+01:15" in str(countdown.render())

@@ -60,3 +60,16 @@ def test_a_damaged_store_is_refused(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     with pytest.raises(AgentdeskError):
         database.open_store(path)
+
+
+def test_a_store_from_a_newer_agentdesk_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "newer.db"
+    database.upgrade(path)
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE alembic_version SET version_num = '0099'")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(AgentdeskError, match="newer agentdesk"):
+        database.open_store(path)
+    assert path.read_bytes() == before
