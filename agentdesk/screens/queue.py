@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -42,6 +44,8 @@ class QueueScreen(Screen[None]):
         translate_bindings(self)
         self.filter = QueueFilter()
         self._generation = 0
+        self._counting: sqlite3.Connection | None = None  # the connection of the running count
+        self._count_lock = threading.Lock()
 
     @property
     def desk(self) -> AgentDeskApp:
@@ -93,14 +97,25 @@ class QueueScreen(Screen[None]):
         self._show_filters()
         self.count_view(self.filter, self._generation)
 
-    @work(thread=True, exclusive=True, group="queue-count", exit_on_error=False)
+    @work(thread=True, group="queue-count", exit_on_error=False)
     def count_view(self, f: QueueFilter, generation: int) -> None:
-        ctx = self.desk.context
-        conn = database.connect(ctx.store_path, readonly=True)
+        """Count the view; a newer view interrupts this count instead of queueing behind it."""
+        conn = database.connect(self.desk.context.store_path, readonly=True)
+        with self._count_lock:  # the superseded count closes its connection under this lock
+            if self._counting is not None:
+                self._counting.interrupt()
+            self._counting = conn
         try:
             total = QueuePager(conn, f).count()
+        except sqlite3.OperationalError:
+            if generation != self._generation:
+                return  # interrupted for a newer view
+            raise
         finally:
-            conn.close()
+            with self._count_lock:
+                if self._counting is conn:
+                    self._counting = None
+                conn.close()
         self.app.call_from_thread(self._counted, generation, total)
 
     def _counted(self, generation: int, total: int) -> None:

@@ -54,7 +54,9 @@ def test_create_note_status_resolve_transfer(seeded: Path) -> None:
     assert code == 0, err
     number = json.loads(out)["number"]
     assert number == "T-20261123-0004"
-    assert invoke(seeded, "ticket", "note", number, "-", "--agent", "zhang.wei", input="来电")[0] == 0
+    assert (
+        invoke(seeded, "ticket", "note", number, "-", "--agent", "zhang.wei", input="来电")[0] == 0
+    )
     code, _, err = invoke(seeded, "ticket", "status", number, "in_progress", "--agent", "zhang.wei")
     assert code == 1 and "cannot move" in err  # still new: take it first
     code, _, err = invoke(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agentdesk.store import database, search_index
@@ -24,6 +25,18 @@ from agentdesk.store.search_index import (
 )
 
 Ticket = tuple[str, str, str, str]  # number, subject, description, customer name
+
+
+@contextmanager
+def limits(cap: int = 5000, lookup_max: int = 1500, **tuning: float) -> Iterator[None]:
+    """Shrink the index's thresholds so tiny corpora take the paths big ones take."""
+    settings = {"CJK_CAP": cap, "TRIGRAM_CAP": cap, "SAMPLE": 1, "LOOKUP_MAX": lookup_max}
+    settings.update(tuning)
+    with ExitStack() as stack:
+        for name, value in settings.items():
+            assert hasattr(search_index, name), name
+            stack.enter_context(mock.patch.object(search_index, name, value))
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +70,14 @@ def load(conn: sqlite3.Connection, tickets: list[Ticket], *, bulk: bool = True) 
             "customer_id, channel, category, priority, status, team_id, created_at, "
             "updated_at, due_sort, version) VALUES (?, ?, ?, ?, '', ?, 'phone', 'refund', "
             "'normal', 'new', 'team-1', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', ?, 1)",
-            (f"ticket-{i}", number or f"T-20260101-{i:04d}", subject, description, f"cust-{i}",
-             1_000_000 - i),
+            (
+                f"ticket-{i}",
+                number or f"T-20260101-{i:04d}",
+                subject,
+                description,
+                f"cust-{i}",
+                1_000_000 - i,
+            ),
         )
         assert cursor.lastrowid is not None
         pks.append(cursor.lastrowid)
@@ -171,23 +190,23 @@ def test_candidates_count_a_selective_query(conn: sqlite3.Connection, corpus: li
     assert none.candidates == 0
 
 
-def test_a_frequent_term_is_checked_row_by_row(
-    conn: sqlite3.Connection, corpus: list[int]
-) -> None:
-    with mock.patch.object(search_index, "CANDIDATE_CAP", 1):
-        for query in ("退", "退款", "refund", "退 refund", "客户 screen", "42"):
-            sf = search_filter(conn, query)
-            assert sf is not None
-            assert found(conn, query) == substring_scan(conn, query)
+def test_a_frequent_term_is_checked_row_by_row(conn: sqlite3.Connection, corpus: list[int]) -> None:
+    queries = ("退", "款", "退款", "refund", "退 refund", "客户 screen", "客户 要求", "42", "退 42")
+    for cap, lookup_max in ((1, 2500), (1, 0), (2, 0), (2, 1)):
+        with limits(cap, lookup_max, VERIFY_MAX=0):
+            for query in queries:
+                assert found(conn, query) == substring_scan(conn, query), (query, cap)
+    with limits(1, VERIFY_MAX=0, SAMPLE=1000):
         assert search_filter(conn, "退").candidates is None  # type: ignore[union-attr]
+        assert search_filter(conn, "退款").candidates == 1  # type: ignore[union-attr]
 
 
 def test_the_first_page_is_in_deadline_order(conn: sqlite3.Connection) -> None:
     pks = load(conn, [("", f"退款 {i}", "refund", "客户") for i in range(150)])
     # load() gives later tickets earlier deadlines.
     expected = sorted(pks, reverse=True)[:60]
-    for cap in (10, 5000):
-        with mock.patch.object(search_index, "CANDIDATE_CAP", cap):
+    for cap, lookup_max in ((10, 2500), (5000, 2500), (5000, 10)):
+        with limits(cap, lookup_max):
             assert search(conn, "退款", limit=60) == expected
             assert search(conn, "refund 客户", limit=60) == expected
 
@@ -195,8 +214,9 @@ def test_the_first_page_is_in_deadline_order(conn: sqlite3.Connection) -> None:
 def test_remove_and_reindex(conn: sqlite3.Connection) -> None:
     first, second = load(conn, CORPUS[:2], bulk=False)
     assert found(conn, "退款") == [first]
-    conn.execute("UPDATE ticket SET subject = '改为换货', description = 'exchange' WHERE pk = ?",
-                 (first,))
+    conn.execute(
+        "UPDATE ticket SET subject = '改为换货', description = 'exchange' WHERE pk = ?", (first,)
+    )
     index_ticket(conn, first, stored_text(conn, first))
     assert found(conn, "退款") == []
     assert found(conn, "换货") == [first]
@@ -221,7 +241,7 @@ def test_normalization() -> None:
 # (full-width, ligature, ß, dotted İ, combining accent, ㍿ expanding to 株式会社) and
 # characters that mean something in FTS5 query syntax.
 ALPHABET = "退款订单物流株式会社客户abcRＦＵ１1 ﬁßİ\u0301㍿-*:^\"'(){}+.,，。\n\x00"
-FTS_WORDS = st.sampled_from(['AND', 'OR', 'NOT', 'NEAR', 'NEAR(a b)', '"', '""', '*', '^', '-'])
+FTS_WORDS = st.sampled_from(["AND", "OR", "NOT", "NEAR", "NEAR(a b)", '"', '""', "*", "^", "-"])
 texts = st.text(ALPHABET, max_size=24)
 tickets = st.tuples(st.just(""), texts, texts, st.text(ALPHABET, max_size=6))
 
@@ -244,16 +264,32 @@ def corpus_and_queries(draw: st.DrawFn) -> tuple[list[Ticket], list[str]]:
     return corpus, queries
 
 
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+TUNINGS = st.fixed_dictionaries(
+    {
+        "CJK_CAP": st.sampled_from([0, 1, 2, 5000]),
+        "TRIGRAM_CAP": st.sampled_from([0, 1, 2, 5000]),
+        "SAMPLE": st.sampled_from([1, 2, 1000]),
+        "STRATA": st.sampled_from([1, 3, 4]),
+        "LOOKUP_MAX": st.sampled_from([0, 2, 1500]),
+        "VERIFY_MAX": st.sampled_from([0, 2, 1500]),
+        "SCAN_BUDGET": st.sampled_from([0, 2, 150_000]),
+        "TRIGRAM_SAMPLE": st.sampled_from([1, 2, 64]),
+        "WALK_US": st.sampled_from([0.0, 4.0, 1e6]),
+    }
 )
-@given(case=corpus_and_queries(), cap=st.sampled_from([0, 2, 5000]), bulk=st.booleans())
+
+
+@settings(max_examples=200, deadline=None)
+@given(case=corpus_and_queries(), tuning=TUNINGS, bulk=st.booleans())
 def test_search_equals_substring_scan(
-    conn: sqlite3.Connection, case: tuple[list[Ticket], list[str]], cap: int, bulk: bool
+    conn: sqlite3.Connection,
+    case: tuple[list[Ticket], list[str]],
+    tuning: dict[str, float],
+    bulk: bool,
 ) -> None:
     corpus, queries = case
     load(conn, corpus, bulk=bulk)
-    with mock.patch.object(search_index, "CANDIDATE_CAP", cap):
+    with limits(**tuning):
         for query in queries:
             expected = substring_scan(conn, query)
             assert found(conn, query) == expected, query

@@ -33,7 +33,7 @@ EXTRA_SCHEMA = (
     # Normalized text, trigram-indexed: substring queries of 3+ characters.
     "CREATE VIRTUAL TABLE ticket_search USING fts5(text, "
     "tokenize='trigram case_sensitive 1', columnsize=0)",
-    # CJK unigrams and bigrams as hex tokens (contentless): Chinese queries of 1 and 2 characters.
+    # CJK unigrams and bigrams (contentless): Chinese queries of 1 and 2 characters.
     "CREATE VIRTUAL TABLE ticket_search_cjk USING fts5(grams, content='', "
     "tokenize='ascii', detail=none, columnsize=0)",
 )
