@@ -97,6 +97,8 @@ class TicketList(ScrollView, can_focus=True):
         translate_bindings(self)
         self._now = now
         self._strips: dict[tuple[object, ...], Strip] = {}
+        self._styles: dict[str, Style] = {}
+        self.style_updates = 0
         self.pager: QueuePager | None = None
         self.total = 0
 
@@ -133,22 +135,40 @@ class TicketList(ScrollView, can_focus=True):
         width = self.size.width
         row = self.pager.row(position) if self.pager and position < self.total else None
         if row is None:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._base_style())
         due_text, due_style = self._countdown(row)
         is_cursor = position == self.cursor
         # A row looks the same until its countdown's minute changes: reuse the strip till then.
         key = (row.pk, width, is_cursor, due_text, due_style)
         strip = self._strips.get(key)
         if strip is None:
-            base = self.rich_style
+            base = self._base_style()
             if is_cursor:
-                base = base + self.get_component_rich_style("ticket-list--cursor")
+                base = base + self._component("ticket-list--cursor")
             segments = self._segments(row, width, base, due_text, due_style)
             strip = Strip(segments, width).crop(0, width)
             if len(self._strips) > 1024:
                 self._strips.clear()
             self._strips[key] = strip
         return strip
+
+    def _base_style(self) -> Style:
+        return self._component("")
+
+    def _component(self, name: str) -> Style:
+        """The widget's ("") or a component's style; Textual recomputes these on every call,
+        but they only change with the CSS (see notify_style_update)."""
+        style = self._styles.get(name)
+        if style is None:
+            style = self.get_component_rich_style(name) if name else self.rich_style
+            self._styles[name] = style
+        return style
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self.style_updates += 1
+        self._styles.clear()
+        self._strips.clear()
 
     def _segments(
         self, row: QueueRow, width: int, base: Style, due_text: str, due_style: Style | None
@@ -172,11 +192,11 @@ class TicketList(ScrollView, can_focus=True):
 
     def _countdown(self, row: QueueRow) -> tuple[str, Style | None]:
         if row.due_at is None or row.status in ("resolved", "closed"):
-            return "—", self.get_component_rich_style("ticket-list--done")
+            return "—", self._component("ticket-list--done")
         due = datetime.fromisoformat(row.due_at)
         now = self._now()
         state = deadline_state(due, now)
-        style = self.get_component_rich_style(f"ticket-list--{state.value}")
+        style = self._component(f"ticket-list--{state.value}")
         return format_remaining(due - now), style
 
     # -- keys -----------------------------------------------------------------------------
