@@ -121,7 +121,10 @@ def make_app(seeded: Path, clock: FrozenClock) -> Any:
 
     def factory(username: str = "zhang.wei", store: Path | None = None) -> AgentDeskApp:
         context = ConsoleContext.open(store or seeded, username, clock, tick_seconds=3600)
-        return AgentDeskApp(context)
+        app = AgentDeskApp(context)
+        # Textual may be imported (by the snapshot plugin) before TEXTUAL_ANIMATIONS is set.
+        app.animation_level = "none"
+        return app
 
     return factory
 

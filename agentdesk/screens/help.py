@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from agentdesk.i18n import t
 from agentdesk.widgets.translated import translate_bindings
@@ -19,7 +20,7 @@ class HelpScreen(ModalScreen[None]):
         width: 80; max-width: 95%; height: 80%; border: thick $primary;
         background: $surface; padding: 1 2;
     }
-    HelpScreen DataTable { height: 1fr; }
+    HelpScreen #help-keys { height: 1fr; }
     HelpScreen .help-title { text-style: bold; margin-bottom: 1; }
     """
     BINDINGS = [
@@ -32,17 +33,19 @@ class HelpScreen(ModalScreen[None]):
         self.keys = keys
 
     def compose(self) -> ComposeResult:
+        table = Table(box=None, expand=True, header_style="bold")
+        table.add_column(t("help.key"), style="bold", no_wrap=True)
+        table.add_column(t("help.action"))
+        for key, description in self.keys:
+            table.add_row(key, description)
         with Vertical():
             yield Static(t("help.title"), classes="help-title", markup=False)
-            table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True)
-            table.add_columns(t("help.key"), t("help.action"))
-            for key, description in self.keys:
-                table.add_row(key, description)
-            yield table
+            with VerticalScroll(id="help-keys"):
+                yield Static(table)
             yield Static(t("help.palette_hint"), markup=False)
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).focus()
+        self.query_one("#help-keys").focus()
 
     def action_close(self) -> None:
         self.dismiss()

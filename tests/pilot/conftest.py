@@ -15,4 +15,5 @@ async def settle(pilot: Pilot[None]) -> None:
     """Let workers finish and their results reach the screen."""
     for _ in range(3):
         await pilot.app.workers.wait_for_complete()
+        await pilot.wait_for_scheduled_animations()
         await pilot.pause()

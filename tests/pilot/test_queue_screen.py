@@ -204,3 +204,17 @@ async def test_keys_can_be_remapped_from_the_config(seeded: object, clock: objec
         await pilot.press("ctrl+n")
         await settle(pilot)
         assert isinstance(app.screen, IntakeScreen)
+
+
+async def test_cursor_row_shows_whether_the_list_has_focus(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        tickets = app.screen.query_one(TicketList)
+        focused = tickets.render_line(0)
+        await pilot.press("slash")  # focus moves to the search box
+        await settle(pilot)
+        assert not tickets.has_focus
+        blurred = tickets.render_line(0)
+        assert focused.text == blurred.text
+        assert list(focused)[0].style != list(blurred)[0].style

@@ -47,14 +47,6 @@ def test_intake(make_app: AppFactory, snap_compare: Any) -> None:
     assert snap_compare(make_app(), terminal_size=(140, 44), run_before=before)
 
 
-def test_help(make_app: AppFactory, snap_compare: Any) -> None:
-    async def before(pilot: Pilot[None]) -> None:
-        await pilot.press("question_mark")
-        await settle(pilot)
-
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
-
-
 def test_transfer_dialog(make_app: AppFactory, snap_compare: Any) -> None:
     async def before(pilot: Pilot[None]) -> None:
         await pilot.press("1", "enter")
