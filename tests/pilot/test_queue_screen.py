@@ -217,4 +217,4 @@ async def test_cursor_row_shows_whether_the_list_has_focus(make_app: AppFactory)
         assert not tickets.has_focus
         blurred = tickets.render_line(0)
         assert focused.text == blurred.text
-        assert list(focused)[0].style != list(blurred)[0].style
+        assert next(iter(focused)).style != next(iter(blurred)).style
