@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session
 
 from agentdesk.domain.numbering import new_id
 from agentdesk.store.database import HEAD_REVISION
@@ -44,8 +44,3 @@ def enqueue(
     )
     return mutation_id
 
-
-def pending_count(session: Session) -> int:
-    return session.exec(
-        select(func.count()).select_from(Outbox).where(Outbox.state == "pending")
-    ).one()

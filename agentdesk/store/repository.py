@@ -123,10 +123,6 @@ class Repository:
 
     # -- people ---------------------------------------------------------------------------
 
-    def agents(self) -> list[AgentRecord]:
-        with self._read() as s:
-            return [agent_record(a) for a in s.exec(select(Agent).order_by(Agent.username))]
-
     def agent_by_username(self, username: str) -> AgentRecord:
         with self._read() as s:
             row = s.exec(select(Agent).where(Agent.username == username)).first()
@@ -464,10 +460,6 @@ class Repository:
             }
             outbox.enqueue(s, "ticket.resolve.v1", args, row.id, now)
             return ticket_record(row)
-
-    def pending_outbox(self) -> int:
-        with self._read() as s:
-            return outbox.pending_count(s)
 
     # -- helpers --------------------------------------------------------------------------
 
