@@ -43,4 +43,3 @@ def enqueue(
         )
     )
     return mutation_id
-

@@ -101,9 +101,12 @@ class QueueQuery:
                 hint = ""  # a short candidate list: let SQLite start from it
         return cls(" AND ".join(clauses) or "1", tuple(params), hint)
 
-    def _from(self) -> str:
+    def tickets(self) -> str:
         indexed = f" INDEXED BY {self.index_hint}" if self.index_hint else ""
-        return f"FROM ticket t{indexed} LEFT JOIN customer c ON c.id = t.customer_id"
+        return f"ticket t{indexed}"
+
+    def from_clause(self) -> str:
+        return f"FROM {self.tickets()} LEFT JOIN customer c ON c.id = t.customer_id"
 
 
 @dataclass
@@ -136,7 +139,7 @@ class QueuePager:
     def _fetch(self, index: int) -> list[QueueRow]:
         """Keyset from a cached neighbour page when there is one; else skip from the nearer end."""
         q = self.query
-        base = f"SELECT {_COLUMNS} {q._from()} WHERE {q.where}"
+        base = f"SELECT {_COLUMNS} {q.from_clause()} WHERE {q.where}"
         forward = " ORDER BY t.due_sort, t.pk LIMIT ?"
         backward = " ORDER BY t.due_sort DESC, t.pk DESC LIMIT ?"
         before, after = self._pages.get(index - 1), self._pages.get(index + 1)
@@ -169,10 +172,8 @@ class QueuePager:
 
     def count(self) -> int:
         q = self.query
-        sql = (
-            f"SELECT count(*) FROM ticket t{' INDEXED BY ' + q.index_hint if q.index_hint else ''}"
-        )
-        return int(self.conn.execute(f"{sql} WHERE {q.where}", q.params).fetchone()[0])
+        sql = f"SELECT count(*) FROM {q.tickets()} WHERE {q.where}"
+        return int(self.conn.execute(sql, q.params).fetchone()[0])
 
 
 @dataclass(frozen=True)
