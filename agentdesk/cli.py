@@ -308,6 +308,15 @@ def ticket_list(
     _emit(data, as_json, lambda: _print_rows(rows))
 
 
+def _local(iso: str | None) -> str:
+    """A stored UTC time as the service centre's local time, as the console shows it."""
+    from agentdesk.console import DEFAULT_ZONE
+
+    if iso is None:
+        return "—"
+    return datetime.fromisoformat(iso).astimezone(DEFAULT_ZONE).strftime("%Y-%m-%d %H:%M")
+
+
 def _print_rows(rows: list[Any]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -315,19 +324,15 @@ def _print_rows(rows: list[Any]) -> None:
     from agentdesk.i18n import label
 
     table = Table(box=None, header_style="bold")
-    for key in (
-        "col.number",
-        "col.due",
-        "col.status",
-        "col.category",
-        "col.customer",
-        "col.subject",
-    ):
-        table.add_column(t(key), overflow="ellipsis", no_wrap=True)
+    # The number and deadline stay whole; the subject gives way on a narrow terminal.
+    widths = {"col.number": 15, "col.due": 16, "col.status": 8, "col.category": 8}
+    for key in ("col.number", "col.due", "col.status", "col.category", "col.customer"):
+        table.add_column(t(key), no_wrap=True, min_width=widths.get(key))
+    table.add_column(t("col.subject"), overflow="ellipsis", no_wrap=True, ratio=1)
     for r in rows:
         table.add_row(
             r.number,
-            r.due_at[:16].replace("T", " ") if r.due_at else "—",
+            _local(r.due_at),
             label("status", r.status),
             label("category", r.category),
             r.customer_name,
