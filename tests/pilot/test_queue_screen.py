@@ -218,3 +218,17 @@ async def test_cursor_row_shows_whether_the_list_has_focus(make_app: AppFactory)
         blurred = tickets.render_line(0)
         assert focused.text == blurred.text
         assert next(iter(focused)).style != next(iter(blurred)).style
+
+
+async def test_help_in_chinese_translates_textuals_own_keys_too(make_app: AppFactory) -> None:
+    from agentdesk.screens.help import HelpScreen
+
+    i18n.set_language("zh-CN")
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        descriptions = {d for _, d in app.screen.keys}
+        assert {"下一项", "复制选中文字", "向左滚动", "新来电"} <= descriptions
+        assert not descriptions & {"Focus Next", "Scroll Left", "Copy selected text"}
