@@ -184,7 +184,7 @@ def measure_actions(store: Path, agent: str) -> dict[str, Any]:
                 ("priority", "high"),
                 ("channel", "wechat"),
             ):
-                keystrokes.append(timed(lambda n=name, v=value: screen.set_filter(n, v)))
+                keystrokes.append(timed(lambda n=name, v=value: screen.set_filters({n: v})))
                 await settle()
             results["filter_keystroke_ms_p95"] = p95(keystrokes)
             screen.action_clear_filters()

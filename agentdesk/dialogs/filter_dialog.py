@@ -10,8 +10,9 @@ from textual.widgets import Label, Select, Static
 from agentdesk.dialogs.base import Dialog
 from agentdesk.domain.model import Category, Channel, Priority, Status
 from agentdesk.i18n import label, t
+from agentdesk.store.queue_query import FILTER_FIELDS
 
-FILTERS = (("status", Status), ("category", Category), ("priority", Priority), ("channel", Channel))
+FILTERS = tuple(zip(FILTER_FIELDS, (Status, Category, Priority, Channel), strict=True))
 Filters = dict[str, str | None]
 
 

@@ -15,16 +15,13 @@ from textual.widgets import Input, Static
 
 from agentdesk.i18n import label, t
 from agentdesk.store import database
-from agentdesk.store.queue_query import QueueFilter, QueuePager, View
+from agentdesk.store.queue_query import FILTER_FIELDS, QueueFilter, QueuePager, View
 from agentdesk.widgets.key_bar import KeyBar
 from agentdesk.widgets.ticket_list import TicketList, header_line
 from agentdesk.widgets.translated import translate_bindings
 
 if TYPE_CHECKING:
     from agentdesk.app import AgentDeskApp
-
-FILTER_NAMES = ("status", "category", "priority", "channel")
-
 
 class QueueScreen(Screen[None]):
     BINDINGS = [
@@ -135,7 +132,7 @@ class QueueScreen(Screen[None]):
     def _show_filters(self) -> None:
         chosen = [
             f"{t(f'filter.{name}')}: {label(name, value)}"
-            for name in FILTER_NAMES
+            for name in FILTER_FIELDS
             if (value := getattr(self.filter, name))
         ]
         text = "  ·  ".join(chosen) if chosen else t("queue.no_filters")
@@ -168,10 +165,10 @@ class QueueScreen(Screen[None]):
             self.filter = replace(self.filter, search=text)
             self.reload()
 
-    def set_filter(self, name: str, value: str | None) -> None:
-        """Narrow the view by status, category, priority or channel (None clears it)."""
-        if getattr(self.filter, name) != value:
-            self.filter = replace(self.filter, **{name: value})  # type: ignore[arg-type]
+    def set_filters(self, values: dict[str, str | None]) -> None:
+        """Narrow the view by status, category, priority or channel (None clears one)."""
+        if any(getattr(self.filter, name) != value for name, value in values.items()):
+            self.filter = replace(self.filter, **values)  # type: ignore[arg-type]
             self.reload()
 
     # -- actions --------------------------------------------------------------------------
@@ -185,14 +182,13 @@ class QueueScreen(Screen[None]):
         self.query_one("#search", Input).focus()
 
     def action_filters(self) -> None:
-        from agentdesk.dialogs.filter_dialog import FILTERS, FilterDialog
+        from agentdesk.dialogs.filter_dialog import FilterDialog
 
         def chosen(filters: dict[str, str | None] | None) -> None:
             if filters is not None:
-                self.filter = replace(self.filter, **filters)  # type: ignore[arg-type]
-                self.reload()
+                self.set_filters(filters)
 
-        current = {name: getattr(self.filter, name) for name, _ in FILTERS}
+        current = {name: getattr(self.filter, name) for name in FILTER_FIELDS}
         self.app.push_screen(FilterDialog(current), chosen)
 
     def action_intake(self) -> None:

@@ -16,6 +16,7 @@ from agentdesk.store import search_index
 
 PAGE_SIZE = 64
 FINISHED = ("resolved", "closed")
+FILTER_FIELDS = ("status", "category", "priority", "channel")  # QueueFilter's narrowing fields
 
 
 class View(StrEnum):
@@ -80,15 +81,15 @@ class QueueQuery:
             clauses.append("t.team_id = ?")
             params.append(f.team_id)
             hint = "ix_ticket_queue_team"
-        if f.view in (View.MINE, View.TEAM) and f.status not in FINISHED:
-            # a working view: open tickets only, unless finished ones are asked for by status
-            clauses.append("t.due_sort < ?")
-            params.append(NO_DEADLINE_SORT)
         elif f.view is View.UNASSIGNED:
             clauses.append("t.assignee_id IS NULL AND t.due_sort < ?")
             params.append(NO_DEADLINE_SORT)
             hint = "ix_ticket_queue_unassigned"
-        for column in ("status", "category", "priority", "channel"):
+        if f.view in (View.MINE, View.TEAM) and f.status not in FINISHED:
+            # a working view: open tickets only, unless finished ones are asked for by status
+            clauses.append("t.due_sort < ?")
+            params.append(NO_DEADLINE_SORT)
+        for column in FILTER_FIELDS:
             value = getattr(f, column)
             if value:
                 clauses.append(f"t.{column} = ?")
