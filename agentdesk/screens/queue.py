@@ -23,6 +23,7 @@ from agentdesk.widgets.translated import translate_bindings
 if TYPE_CHECKING:
     from agentdesk.app import AgentDeskApp
 
+
 class QueueScreen(Screen[None]):
     BINDINGS = [
         Binding("1", "view('mine')", "key.view_mine", id="queue.mine"),
