@@ -167,11 +167,14 @@ class TicketScreen(Screen[None]):
     def _show_timeline(self, timeline: list[TimelineEntry]) -> None:
         box = self.query_one("#timeline", VerticalScroll)
         box.remove_children()
-        box.mount_all(
-            Static(self._entry_text(e), classes=f"event -{e.kind.value} -{e.data.get('direction')}")
-            for e in timeline
-        )
+        box.mount_all(Static(self._entry_text(e), classes=self._entry_classes(e)) for e in timeline)
         box.scroll_end(animate=False)
+
+    @staticmethod
+    def _entry_classes(entry: TimelineEntry) -> str:
+        """`event -reply -inbound`: the kind, and the direction where a message has one."""
+        direction = entry.data.get("direction")
+        return f"event -{entry.kind.value}" + (f" -{direction}" if direction else "")
 
     def _entry_text(self, entry: TimelineEntry) -> Text:
         ctx = self.desk.context

@@ -98,7 +98,6 @@ class TicketList(ScrollView, can_focus=True):
         self._now = now
         self._strips: dict[tuple[object, ...], Strip] = {}
         self._styles: dict[str, Style] = {}
-        self.style_updates = 0
         self.pager: QueuePager | None = None
         self.total = 0
 
@@ -166,7 +165,6 @@ class TicketList(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self.style_updates += 1
         self._styles.clear()
         self._strips.clear()
 
