@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
 from agentdesk import i18n
@@ -68,31 +69,29 @@ async def test_search_as_you_type_in_chinese_and_english(make_app: AppFactory) -
         assert len(numbers(app)) == 3
 
 
-async def test_filters_narrow_the_view(make_app: AppFactory) -> None:
+async def filter_in_dialog(pilot: Pilot[None], name: str, value: str, key: str) -> None:
+    """Open the filter dialog (f), choose `value` for `name`, leave with `key`."""
     from agentdesk.dialogs.filter_dialog import FilterDialog
 
+    await pilot.press("f")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, FilterDialog)
+    pilot.app.screen.query_one(f"#filter-{name}", Select).value = value
+    await pilot.press(key)
+    await settle(pilot)
+
+
+async def test_filters_narrow_the_view(make_app: AppFactory) -> None:
     app = make_app()
     async with app.run_test(size=(140, 40)) as pilot:
-        await pilot.press("4", "f")
-        await settle(pilot)
-        assert isinstance(app.screen, FilterDialog)
-        app.screen.query_one("#filter-category", Select).value = "complaint"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await pilot.press("4")
+        await filter_in_dialog(pilot, "category", "complaint", "ctrl+s")
         assert len(numbers(app)) == 1
         summary = str(app.screen.query_one("#filter-summary").render())
         assert "Category: Complaint" in summary
-        await pilot.press("f")
-        await settle(pilot)
-        app.screen.query_one("#filter-channel", Select).value = "phone"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await filter_in_dialog(pilot, "channel", "phone", "ctrl+s")
         assert numbers(app) == []
-        await pilot.press("f")
-        await settle(pilot)
-        app.screen.query_one("#filter-status", Select).value = "new"
-        await pilot.press("escape")  # cancelled: nothing changes
-        await settle(pilot)
+        await filter_in_dialog(pilot, "status", "new", "escape")  # cancelled: nothing changes
         assert app.screen.filter.status is None and numbers(app) == []
         await pilot.press("ctrl+r")
         await settle(pilot)
