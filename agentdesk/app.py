@@ -14,7 +14,8 @@ from textual.worker import Worker, WorkerState
 
 from agentdesk.console import ConsoleContext
 from agentdesk.domain.errors import AgentdeskError
-from agentdesk.i18n import t
+from agentdesk.domain.model import Role
+from agentdesk.i18n import label, t
 from agentdesk.screens.queue import QueueScreen
 from agentdesk.store import database
 from agentdesk.store.queue_query import QueueFigures, queue_figures
@@ -23,12 +24,14 @@ from agentdesk.widgets.translated import translate_bindings
 
 if TYPE_CHECKING:
     from textual.command import Provider
+    from textual.timer import Timer
 
-    from agentdesk.domain.records import TicketRecord
+    from agentdesk.domain.records import EscalationResult, TicketRecord
     from agentdesk.store.repository import Repository
 
 R = TypeVar("R")
 FIGURES_EVERY_SECONDS = 15.0
+MAX_ESCALATION_TOASTS = 3  # more at once (a backlog's first sweep) are summed up in one
 
 
 def console_commands() -> type[Provider]:
@@ -53,12 +56,14 @@ class AgentDeskApp(App[None]):
         translate_bindings(self)
         self.context = context
         self.figures = QueueFigures()
+        self._sweep_armed = False
+        self._sweep_timer: Timer | None = None
 
     def on_mount(self) -> None:
         if self.context.keymap:
             self.set_keymap(self.context.keymap)
         self.push_screen(QueueScreen())
-        self.call_after_refresh(self.warm_up)  # after the first frame, never before it
+        self.call_after_refresh(self.install_policy)  # after the first frame, never before it
         self.refresh_figures()
         self.set_interval(self.context.tick_seconds, self._tick_status_bars)
         self.set_interval(FIGURES_EVERY_SECONDS, self.refresh_figures)
@@ -77,7 +82,8 @@ class AgentDeskApp(App[None]):
         """Recount the status bar figures off the UI thread (after writes and now and then)."""
         conn = database.connect(self.context.store_path, readonly=True)
         try:
-            figures = queue_figures(conn, self.context.agent.id)
+            now = int(self.context.now().timestamp())
+            figures = queue_figures(conn, self.context.agent.id, now)
         finally:
             conn.close()
         self.call_from_thread(self._set_figures, figures)
@@ -89,10 +95,73 @@ class AgentDeskApp(App[None]):
     def on_unmount(self) -> None:
         self.context.close()
 
-    @work(thread=True, group="warm-up", exit_on_error=False)
-    def warm_up(self) -> None:
-        """Load the ORM-backed repository off the start-up path, before the first action."""
-        self.context.repository()
+    # -- SLA policy and the escalation ladder ----------------------------------------------
+
+    def can_write(self) -> bool:
+        return self.context.agent.role is not Role.SUPERVISOR
+
+    @work(thread=True, exclusive=True, group="policy", exit_on_error=False)
+    def install_policy(self) -> None:
+        """Load the ORM and the SLA policy off the start-up path; a changed policy recomputes
+        the open tickets' deadlines, a refused one is reported and the last good one kept."""
+        from agentdesk.io.policy_files import SHIPPED_POLICY_DIR, install_policy
+
+        ctx = self.context
+        repo = ctx.repository()
+        directory = ctx.policy_dir or SHIPPED_POLICY_DIR
+        started = False
+
+        def progress(_done: int) -> None:
+            nonlocal started
+            if not started:
+                started = True
+                self.call_from_thread(self.notify, t("policy.recomputing"))
+
+        load, recomputed = install_policy(repo, directory, ctx.now(), progress)
+        self.call_from_thread(self._policy_installed, load.problem, recomputed)
+
+    def _policy_installed(self, problem: str | None, recomputed: int | None) -> None:
+        if problem:
+            self.notify(problem, severity="warning", timeout=20)
+        if recomputed is not None:
+            self.notify(t("policy.recomputed", count=recomputed))
+            self._reload_queue()
+        if self.can_write() and not self._sweep_armed:
+            self._sweep_armed = True
+            self.sweep_escalations()
+
+    @work(thread=True, exclusive=True, group="escalation", exit_on_error=False)
+    def sweep_escalations(self) -> None:
+        """Fire the escalation steps that are due; re-armed only when done (never overlaps)."""
+        try:
+            results = self.context.repository().run_escalations(self.context.now())
+        finally:
+            self.call_from_thread(self._arm_sweep)
+        if results:
+            self.call_from_thread(self._escalated, results)
+
+    def _arm_sweep(self) -> None:
+        if self._sweep_timer is not None:
+            self._sweep_timer.stop()
+        self._sweep_timer = self.set_timer(self.context.escalation_interval, self.sweep_escalations)
+
+    def _escalated(self, results: list[EscalationResult]) -> None:
+        """Tell the agent about the steps that concern them: one by one when few, else a sum."""
+        mine = [r for r in results if self.context.agent.id in r.notified]
+        if 0 < len(mine) <= MAX_ESCALATION_TOASTS:
+            for r in mine:
+                clock = label("clock", r.clock)
+                text = t("done.escalated", number=r.number, clock=clock, step=r.step_id)
+                self.notify(text, severity="warning", timeout=10)
+        elif mine:
+            text = t("done.escalated_many", count=len(results), mine=len(mine))
+            self.notify(text, severity="warning", timeout=10)
+        self.refresh_figures()
+        self._reload_queue()
+
+    def _reload_queue(self) -> None:
+        if isinstance(self.screen, QueueScreen):
+            self.screen.reload()
 
     # -- navigation -----------------------------------------------------------------------
 

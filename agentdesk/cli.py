@@ -12,22 +12,20 @@ import sqlite3
 import sys
 from dataclasses import asdict
 from datetime import datetime
-from enum import Enum, StrEnum
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 from agentdesk import i18n
-from agentdesk.domain.clock import Clock, SystemClock
+from agentdesk.cli_sla import escalation_app, parse_instant, sla_app
+from agentdesk.cli_support import Profile, emit, profile_of
+from agentdesk.domain.clock import Clock, SystemClock, TravelledClock
 from agentdesk.domain.errors import AgentdeskError
 from agentdesk.i18n import t
-from agentdesk.settings import Paths, Settings, load_settings, resolve_paths, store_path
-
-if TYPE_CHECKING:
-    from agentdesk.domain.records import AgentRecord
-    from agentdesk.store.repository import Repository
+from agentdesk.settings import Paths, load_settings, resolve_paths, store_path
 
 
 class AgentdeskGroup(TyperGroup):
@@ -56,38 +54,10 @@ ticket_app = typer.Typer(help="Script tickets: list, show, create, note, status.
 db_app = typer.Typer(help="The local store: migrations.")
 app.add_typer(ticket_app, name="ticket")
 app.add_typer(db_app, name="db")
+app.add_typer(sla_app, name="sla")
+app.add_typer(escalation_app, name="escalation")
 
 log = logging.getLogger("agentdesk")
-
-
-class Profile:
-    """Settings, locations and the clock for one command invocation."""
-
-    def __init__(self, settings: Settings, paths: Paths, store: Path, clock: Clock) -> None:
-        self.settings = settings
-        self.paths = paths
-        self.store = store
-        self.clock = clock
-
-    def repository(self) -> Repository:
-        from agentdesk.store import database
-        from agentdesk.store.repository import Repository
-
-        if database.store_revision(self.store) is None:
-            raise AgentdeskError("error.store_missing", path=str(self.store))
-        database.open_store(self.store)
-        return Repository(database.make_engine(self.store))
-
-    def acting_agent(self, repo: Repository, username: str | None) -> AgentRecord:
-        name = username or self.settings.agent
-        if not name:
-            raise AgentdeskError("error.no_agent")
-        return repo.agent_by_username(name)
-
-
-def _profile(ctx: typer.Context) -> Profile:
-    profile: Profile = ctx.ensure_object(dict)["profile"]
-    return profile
 
 
 @app.callback(invoke_without_command=True)
@@ -95,6 +65,10 @@ def root(
     ctx: typer.Context,
     store: Annotated[Path | None, typer.Option(help="Store file (default: data dir).")] = None,
     lang: Annotated[str | None, typer.Option(help="Language: en or zh-CN.")] = None,
+    now: Annotated[
+        str | None,
+        typer.Option(help="Time travel: run as if it were this instant (ISO 8601 with offset)."),
+    ] = None,
 ) -> None:
     """Runs the console when no command is given."""
     settings = load_settings(paths := resolve_paths())
@@ -105,7 +79,8 @@ def root(
     i18n.set_language(language)
     _setup_logging(paths)
     path = store or store_path(settings, paths)
-    ctx.ensure_object(dict)["profile"] = Profile(settings, paths, path, SystemClock())
+    clock: Clock = TravelledClock(parse_instant(now, "--now")) if now else SystemClock()
+    ctx.ensure_object(dict)["profile"] = Profile(settings, paths, path, clock)
     if ctx.invoked_subcommand is None:
         run(ctx, agent=None)
 
@@ -130,7 +105,7 @@ def run(
     agent: Annotated[str | None, typer.Option(help="Sign in as this agent (username).")] = None,
 ) -> None:
     """Open the console on the local store."""
-    profile = _profile(ctx)
+    profile = profile_of(ctx)
     _open_console(profile, profile.store, agent or profile.settings.agent)
 
 
@@ -154,6 +129,8 @@ def _open_console(profile: Profile, store: Path, username: str | None) -> None:
         profile.clock,
         tick_seconds=profile.settings.tick_seconds,
         keymap=profile.settings.keymap,
+        policy_dir=profile.policy_dir(),
+        escalation_interval=profile.settings.escalation_interval,
     )
     from agentdesk.app import AgentDeskApp
 
@@ -180,7 +157,7 @@ def demo(
     """Fill a demo store with realistic bilingual data and open the console on it."""
     from agentdesk.io import demo_data
 
-    profile = _profile(ctx)
+    profile = profile_of(ctx)
     if tickets is not None and tickets < 1:
         raise AgentdeskError("error.bad_tickets", value=tickets)
     store = demo_store(profile, tickets, fresh)
@@ -191,24 +168,29 @@ def demo(
 
 
 def demo_store(profile: Profile, tickets: int | None, fresh: bool) -> Path:
-    """The committed demo set, loaded fresh (it is small), or a generated store of N tickets."""
+    """The committed demo set, loaded fresh (it is small), or a generated store of N tickets.
+
+    The data is anchored at the real time, so `--now` travels through it."""
     from agentdesk.io import demo_data
     from agentdesk.store import database
 
     data_dir = profile.paths.data_dir
-    now = profile.clock.now()
+    now = SystemClock().now()
     if tickets is None:
         store = data_dir / "demo.db"
         _remove_store(store)
         database.upgrade(store)
         demo_data.load_demo_files(store, Path(__file__).parent.parent / "data" / "demo", now)
+        Profile(profile.settings, profile.paths, store, profile.clock).repository()
         return store
     store = data_dir / f"demo-{tickets}.db"
     if store.exists() and not fresh:
         return store
     _remove_store(store)
-    with _progress(tickets) as advance:
+    with progress_bar(tickets) as advance:
         demo_data.build_demo_store(store, tickets, now, progress=advance)
+    with progress_bar(None) as advance:
+        Profile(profile.settings, profile.paths, store, profile.clock).repository(advance)
     return store
 
 
@@ -217,8 +199,10 @@ def _remove_store(store: Path) -> None:
         Path(f"{store}{suffix}").unlink(missing_ok=True)
 
 
-class _progress:
-    def __init__(self, total: int) -> None:
+class progress_bar:
+    """A transient rich progress bar; `with progress_bar(total) as advance: advance(done)`."""
+
+    def __init__(self, total: int | None) -> None:
         from rich.progress import Progress
 
         self.bar = Progress(transient=True)
@@ -233,21 +217,6 @@ class _progress:
 
 
 # -- tickets --------------------------------------------------------------------------------
-
-
-def _emit(data: Any, as_json: bool, human: Any) -> None:
-    if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
-    else:
-        human()
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    raise TypeError(type(value).__name__)
 
 
 @ticket_app.command("list")
@@ -271,7 +240,7 @@ def ticket_list(
     from agentdesk.store import database, lookups
     from agentdesk.store.queue_query import QueueFilter, QueuePager, View
 
-    profile = _profile(ctx)
+    profile = profile_of(ctx)
     chosen = actions.parse_enum(View, view, "view")
     for enum, value, field in (
         (Status, status, "status"),
@@ -305,7 +274,7 @@ def ticket_list(
     finally:
         conn.close()
     data = [asdict(r) for r in rows]
-    _emit(data, as_json, lambda: _print_rows(rows))
+    emit(data, as_json, lambda: _print_rows(rows))
 
 
 def _local(iso: str | None) -> str:
@@ -348,7 +317,7 @@ def ticket_show(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """One ticket with its customer (masked) and timeline."""
-    repo = _profile(ctx).repository()
+    repo = profile_of(ctx).repository()
     ticket = repo.ticket(ref)
     customer = repo.customer(ticket.customer_id).masked()
     timeline = repo.timeline(ticket.id)
@@ -370,7 +339,7 @@ def ticket_show(
         for e in timeline:
             typer.echo(f"  {e.at:%Y-%m-%d %H:%M}  {label('event', e.kind.value)}  {e.body}")
 
-    _emit(data, as_json, human)
+    emit(data, as_json, human)
 
 
 @ticket_app.command("create")
@@ -393,7 +362,7 @@ def ticket_create(
     from agentdesk.domain.model import Category, Channel, ComplaintLevel, Priority
     from agentdesk.domain.records import NewTicket
 
-    profile = _profile(ctx)
+    profile = profile_of(ctx)
     repo = profile.repository()
     actor = profile.acting_agent(repo, agent)
     found = repo.find_customers(customer, limit=2)
@@ -410,7 +379,7 @@ def ticket_create(
         customer_request=request,
     )
     ticket = repo.create_ticket(new, actor, profile.clock.now(), take=take)
-    _emit(asdict(ticket), as_json, lambda: typer.echo(t("done.created", number=ticket.number)))
+    emit(asdict(ticket), as_json, lambda: typer.echo(t("done.created", number=ticket.number)))
 
 
 @ticket_app.command("note")
@@ -426,14 +395,14 @@ def ticket_note(
     from agentdesk.domain import actions
     from agentdesk.domain.model import EventKind
 
-    profile = _profile(ctx)
+    profile = profile_of(ctx)
     body = sys.stdin.read() if text == "-" else text
     event_kind = actions.parse_enum(EventKind, kind, "kind")
     repo = profile.repository()
     actor = profile.acting_agent(repo, agent)
     entry = repo.add_message(ref, event_kind, body, actor, profile.clock.now())
     message = t("done.sent", kind=i18n.label("event", entry.kind.value))
-    _emit(asdict(entry), as_json, lambda: typer.echo(message))
+    emit(asdict(entry), as_json, lambda: typer.echo(message))
 
 
 @ticket_app.command("status")
@@ -448,13 +417,13 @@ def ticket_status(
     from agentdesk.domain import actions
     from agentdesk.domain.model import Status
 
-    profile = _profile(ctx)
+    profile = profile_of(ctx)
     target = actions.parse_enum(Status, status, "status")
     repo = profile.repository()
     actor = profile.acting_agent(repo, agent)
     ticket = repo.change_status(ref, target, actor, profile.clock.now())
     message = t("done.status", status=i18n.label("status", ticket.status.value))
-    _emit(asdict(ticket), as_json, lambda: typer.echo(message))
+    emit(asdict(ticket), as_json, lambda: typer.echo(message))
 
 
 @ticket_app.command("resolve")
@@ -469,12 +438,12 @@ def ticket_resolve(
     """Resolve a ticket with a resolution and a root cause."""
     from agentdesk.domain import actions
 
-    profile = _profile(ctx)
+    profile = profile_of(ctx)
     cause = actions.parse_root_cause(root_cause)
     repo = profile.repository()
     actor = profile.acting_agent(repo, agent)
     ticket = repo.resolve(ref, resolution, cause, actor, profile.clock.now())
-    _emit(asdict(ticket), as_json, lambda: typer.echo(t("done.resolved")))
+    emit(asdict(ticket), as_json, lambda: typer.echo(t("done.resolved")))
 
 
 @ticket_app.command("transfer")
@@ -487,12 +456,12 @@ def ticket_transfer(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Transfer a ticket to another team with a hand-off note."""
-    profile = _profile(ctx)
+    profile = profile_of(ctx)
     repo = profile.repository()
     actor = profile.acting_agent(repo, agent)
     ticket = repo.transfer(ref, team, note, actor, profile.clock.now())
     message = t("done.transferred", team=team)
-    _emit(asdict(ticket), as_json, lambda: typer.echo(message))
+    emit(asdict(ticket), as_json, lambda: typer.echo(message))
 
 
 # -- store ----------------------------------------------------------------------------------
@@ -503,7 +472,7 @@ def db_upgrade(ctx: typer.Context) -> None:
     """Create the store or bring it to the newest schema."""
     from agentdesk.store import database
 
-    store = _profile(ctx).store
+    store = profile_of(ctx).store
     before, after = database.upgrade(store)
     typer.echo(t("cli.upgraded", store=str(store), before=before or "—", after=after))
 
@@ -513,7 +482,7 @@ def doctor(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] 
     """Check config, store and environment; exit 1 when something needs fixing."""
     from agentdesk.doctor import run_checks
 
-    profile = _profile(ctx)
+    profile = profile_of(ctx)
     checks = run_checks(profile.paths, profile.store)
     if as_json:
         typer.echo(json.dumps([asdict(c) for c in checks], ensure_ascii=False, indent=2))

@@ -22,7 +22,12 @@ class ConsoleCommands(Provider):
             (t("cmd.help"), t("cmd.help_help"), app.action_help),
             (t("cmd.open_ticket"), t("cmd.open_ticket_help"), app.action_find_ticket),
         ]
-        for view in ("mine", "team", "unassigned", "all"):
+        if app.can_write():
+            commands += [
+                (t("cmd.reload_policy"), t("cmd.reload_policy_help"), app.install_policy),
+                (t("cmd.run_escalation"), t("cmd.run_escalation_help"), app.sweep_escalations),
+            ]
+        for view in ("mine", "team", "unassigned", "all", "at_risk", "breached", "escalated"):
             commands.append(
                 (
                     t("cmd.view", view=t(f"view.{view}")),

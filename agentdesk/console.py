@@ -34,6 +34,8 @@ class ConsoleContext:
     zone: ZoneInfo = DEFAULT_ZONE
     tick_seconds: float = 1.0
     keymap: dict[str, str] = field(default_factory=dict)  # binding id → keys, from config
+    policy_dir: Path | None = None  # SLA policy folder (None: the shipped one)
+    escalation_interval: float = 60.0  # seconds between escalation sweeps
     teams: list[TeamRecord] = field(default_factory=list)
     agent_names: dict[str, str] = field(default_factory=dict)
     reader: sqlite3.Connection | None = None
@@ -50,6 +52,8 @@ class ConsoleContext:
         zone: ZoneInfo = DEFAULT_ZONE,
         tick_seconds: float = 1.0,
         keymap: dict[str, str] | None = None,
+        policy_dir: Path | None = None,
+        escalation_interval: float = 60.0,
     ) -> ConsoleContext:
         database.open_store(store_path)
         reader = database.connect(store_path, cache_mb=QUEUE_CACHE_MB)
@@ -61,6 +65,8 @@ class ConsoleContext:
             zone=zone,
             tick_seconds=tick_seconds,
             keymap=dict(keymap or {}),
+            policy_dir=policy_dir,
+            escalation_interval=escalation_interval,
             teams=lookups.teams(reader),
             agent_names=lookups.agent_names(reader),
             reader=reader,

@@ -26,6 +26,10 @@ class Settings(BaseModel):
     sync_interval: float = Field(default=30.0, gt=0)
     tick_seconds: float = Field(default=1.0, gt=0)
     keymap: dict[str, str] = Field(default_factory=dict)
+    policy_dir: Path | None = Field(
+        default=None, description="SLA policy folder (default: the shipped data/policy)"
+    )
+    escalation_interval: float = Field(default=60.0, gt=0, description="seconds between sweeps")
 
 
 class Paths(BaseModel):

@@ -15,6 +15,18 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class TravelledClock:
+    """Real time, started at another instant: the demo's time travel (`--now`)."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("TravelledClock needs a timezone-aware datetime")
+        self._offset = start - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+
 class FrozenClock:
     """A clock for tests and snapshots: stands still until told to move."""
 

@@ -1,14 +1,14 @@
-"""Provisional ticket deadlines by category and priority until the SLA engine supplies clocks."""
+"""Queue order and countdown text for deadlines; the deadlines themselves come from the SLA
+clocks (agentdesk.domain.clocks). `due_at` below is only the demo generator's planning window."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from agentdesk.domain.model import Category, Priority, Status
-from agentdesk.domain.status_flow import is_open
+from agentdesk.domain.model import Category, Priority
 
-# Hours from creation; figures follow the rules (R2, R3, R5) and are replaced by SLA policy files.
+# Hours from creation the demo generator plans its timelines in (R2, R3, R5 figures).
 HOURS_BY_CATEGORY: dict[Category, float] = {
     Category.INQUIRY: 24,
     Category.PRESALES: 24,
@@ -24,19 +24,14 @@ PRIORITY_FACTOR: dict[Priority, float] = {
     Priority.NORMAL: 1.0,
     Priority.LOW: 2.0,
 }
-NO_DEADLINE_SORT = 9_000_000_000_000  # sorts after every real deadline (epoch seconds)
+NO_DEADLINE_SORT = 9_000_000_000_000  # finished tickets: after every open one (epoch seconds)
+PAUSED_SORT = NO_DEADLINE_SORT - 2  # open, every clock paused (waiting on the customer)
+NO_CLOCK_SORT = NO_DEADLINE_SORT - 1  # open, no clock running or paused
 
 
 def due_at(created: datetime, category: Category, priority: Priority) -> datetime:
     hours = HOURS_BY_CATEGORY[category] * PRIORITY_FACTOR[priority]
     return created + timedelta(hours=hours)
-
-
-def due_sort_key(due: datetime | None, status: Status) -> int:
-    """Queue order: open tickets by nearest deadline; finished ones after them all."""
-    if due is None or not is_open(status):
-        return NO_DEADLINE_SORT
-    return int(due.timestamp())
 
 
 class DeadlineState(StrEnum):
@@ -45,16 +40,10 @@ class DeadlineState(StrEnum):
     BREACHED = "breached"
 
 
-WARN_BEFORE = timedelta(hours=2)  # provisional until SLA policies set per-clock thresholds
-
-
-def deadline_state(
-    due: datetime, now: datetime, warn_before: timedelta = WARN_BEFORE
-) -> DeadlineState:
-    remaining = due - now
-    if remaining <= timedelta(0):
+def deadline_state(due: datetime, now: datetime, warn_at: datetime | None) -> DeadlineState:
+    if due <= now:
         return DeadlineState.BREACHED
-    if remaining <= warn_before:
+    if warn_at is not None and warn_at <= now:
         return DeadlineState.WARNING
     return DeadlineState.OK
 
@@ -70,3 +59,16 @@ def format_remaining(remaining: timedelta) -> str:
     if days:
         return f"{sign}{days}d {hours:02d}h"
     return f"{sign}{hours:02d}:{minutes:02d}"
+
+
+def format_duration(seconds: int) -> str:
+    """A span of (business) time: `35m`, `4h 05m`, `2d 03h 10m`; negative with a leading `-`."""
+    sign = "-" if seconds < 0 else ""
+    minutes = abs(seconds) // 60
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{sign}{days}d {hours:02d}h {mins:02d}m"
+    if hours:
+        return f"{sign}{hours}h {mins:02d}m"
+    return f"{sign}{mins}m"

@@ -86,6 +86,8 @@ class EventKind(StrEnum):
     TRANSFER = "transfer"
     RESOLUTION = "resolution"
     PII_REVEAL = "pii_reveal"
+    REVIEW = "review"
+    ESCALATION = "escalation"
 
 
 PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}

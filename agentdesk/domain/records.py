@@ -86,6 +86,9 @@ class TicketRecord:
     version: int
     product_id: str | None = None
     order_id: str | None = None
+    due_clock: str | None = None
+    escalation_level: int = 0
+    follow_up_owner_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,3 +124,33 @@ class NewCustomer:
     email: str = ""
     address: str = ""
     tier: CustomerTier = CustomerTier.STANDARD
+
+
+@dataclass(frozen=True)
+class EscalationResult:
+    """One escalation step fired (or, in a dry run, due) on one ticket."""
+
+    ticket_id: str
+    number: str
+    step_id: str
+    clock: str
+    cycle: int
+    breached_at: datetime
+    owner_id: str | None
+    priority_from: Priority
+    priority_to: Priority
+    escalation_level: int
+    notified: tuple[str, ...] = ()
+
+    def event_data(self) -> dict[str, Any]:
+        return {
+            "step": self.step_id,
+            "clock": self.clock,
+            "cycle": self.cycle,
+            "breached_at": self.breached_at.isoformat(),
+            "owner_id": self.owner_id,
+            "priority_from": self.priority_from.value,
+            "priority_to": self.priority_to.value,
+            "level": self.escalation_level,
+            "notified": list(self.notified),
+        }

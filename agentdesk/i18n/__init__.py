@@ -69,5 +69,8 @@ def t(key: str, **args: Any) -> str:
 
 
 def label(kind: str, value: str) -> str:
-    """Display name of an enum value, e.g. label('status', 'in_progress')."""
-    return t(f"{kind}.{value}")
+    """Display name of an enum value, e.g. label('status', 'in_progress'); a value the catalog
+    does not know (an admin's own clock name) shows as itself."""
+    key = f"{kind}.{value}"
+    text = t(key)
+    return value if text == key else text

@@ -1441,9 +1441,10 @@ class StoreWriter:
         pk = self.next_pk
         for t in batch:
             number = numbers.next(t.created + shift)
+            # Deadlines come from the SLA clocks (derive_clocks), not the generator's plan.
             due_sort = (
-                t.due + shift
-                if t.due is not None and t.status in status_flow.OPEN_STATUSES
+                deadlines.NO_CLOCK_SORT
+                if t.status in status_flow.OPEN_STATUSES
                 else deadlines.NO_DEADLINE_SORT
             )
             tickets.append(
@@ -1466,7 +1467,7 @@ class StoreWriter:
                     t.assignee_id,
                     iso(t.created),
                     iso(t.updated),
-                    iso(t.due) if t.due is not None else None,
+                    None,
                     due_sort,
                     iso(t.resolved) if t.resolved is not None else None,
                     t.resolution,
@@ -1546,6 +1547,7 @@ def load_demo_files(store: Path, directory: Path, now: datetime) -> DemoStats:
         raise
     finally:
         conn.close()
+    derive_clocks(store, now)
     return DemoStats(
         len(teams), len(agents), len(customers), writer.tickets_written, writer.events_written
     )
@@ -1597,9 +1599,24 @@ def build_demo_store(
         raise
     finally:
         conn.close()
+    derive_clocks(store, now)
     return DemoStats(
         len(ref.teams), len(ref.agents), people.count, writer.tickets_written, writer.events_written
     )
+
+
+def derive_clocks(store: Path, now: datetime, progress: Callable[[int], None] | None = None) -> int:
+    """Replace the generator's planning deadlines with the SLA clocks of the shipped policy,
+    derived from each open ticket's timeline (and remember that policy as the store's)."""
+    from agentdesk.io.policy_files import SHIPPED_POLICY_DIR, parse_policy, read_texts
+    from agentdesk.store.repository import Repository
+
+    texts = read_texts(SHIPPED_POLICY_DIR)
+    repo = Repository(database.make_engine(store))
+    try:
+        return repo.adopt_policy(parse_policy(texts), texts, now, progress) or 0
+    finally:
+        repo.engine.dispose()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The queue: views mine / team / unassigned / all, filters, search-as-you-type, live countdowns."""
+"""The queue: views mine / team / unassigned / all / at risk / breached / escalated, filters,
+search-as-you-type, live countdowns."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from agentdesk.domain.model import Role
 from agentdesk.i18n import label, t
 from agentdesk.store import database
 from agentdesk.store.queue_query import FILTER_FIELDS, QueueFilter, QueuePager, View
@@ -30,6 +32,9 @@ class QueueScreen(Screen[None]):
         Binding("2", "view('team')", "key.view_team", id="queue.team"),
         Binding("3", "view('unassigned')", "key.view_unassigned", id="queue.unassigned"),
         Binding("4", "view('all')", "key.view_all", id="queue.all"),
+        Binding("5", "view('at_risk')", "key.view_at_risk", id="queue.at_risk"),
+        Binding("6", "view('breached')", "key.view_breached", id="queue.breached"),
+        Binding("7", "view('escalated')", "key.view_escalated", id="queue.escalated"),
         Binding("slash", "search", "key.search", id="queue.search"),
         Binding("f", "filters", "key.filters", id="queue.filters"),
         Binding("n", "intake", "key.new_ticket", id="queue.new"),
@@ -62,7 +67,8 @@ class QueueScreen(Screen[None]):
 
     def on_mount(self) -> None:
         ctx = self.desk.context
-        self.filter = QueueFilter(agent_id=ctx.agent.id, team_id=ctx.agent.team_id)
+        wide = ctx.agent.role is not Role.AGENT
+        self.filter = QueueFilter(agent_id=ctx.agent.id, team_id=ctx.agent.team_id, wide=wide)
         self.reload()
         self.query_one(TicketList).focus()
         self.set_interval(ctx.tick_seconds, self.tick)
@@ -87,6 +93,7 @@ class QueueScreen(Screen[None]):
         """Show the first page at once; count the whole view in a worker."""
         self._generation += 1
         tickets = self.query_one(TicketList)
+        self.filter = replace(self.filter, now=int(self.desk.context.now().timestamp()))
         pager = QueuePager(self.desk.context.conn, self.filter)
         first = pager.page(0)
         guess = len(first) if len(first) < pager.page_size else max(tickets.total, len(first))
@@ -199,7 +206,10 @@ class QueueScreen(Screen[None]):
         with self.prevent(Input.Changed):
             self.query_one("#search", Input).value = ""
         self.filter = QueueFilter(
-            view=self.filter.view, agent_id=self.filter.agent_id, team_id=self.filter.team_id
+            view=self.filter.view,
+            agent_id=self.filter.agent_id,
+            team_id=self.filter.team_id,
+            wide=self.filter.wide,
         )
         self.reload()
         self.query_one(TicketList).focus()

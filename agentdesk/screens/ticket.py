@@ -1,8 +1,10 @@
-"""Ticket detail: header, deadline countdown, customer card, timeline, composer and actions."""
+"""Ticket detail: header, every SLA clock as a countdown, customer card, timeline, composer
+and actions."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -23,6 +25,7 @@ from agentdesk.widgets.translated import translate_bindings
 
 if TYPE_CHECKING:
     from agentdesk.app import AgentDeskApp
+    from agentdesk.domain.clocks import ClockState
     from agentdesk.store.repository import Repository
 
 COMPOSER_KINDS = (EventKind.REPLY, EventKind.NOTE, EventKind.CALL_LOG)
@@ -34,16 +37,42 @@ class TicketDetail:
     customer: CustomerRecord
     history: tuple[int, int]
     timeline: list[TimelineEntry]
+    clocks: list[ClockState]
 
 
-def load_detail(repo: Repository, ticket_id: str) -> TicketDetail:
-    ticket = repo.ticket(ticket_id)
+def load_detail(repo: Repository, ticket_id: str, now: datetime) -> TicketDetail:
+    ticket, clocks = repo.clocks(ticket_id, now)
     return TicketDetail(
         ticket=ticket,
         customer=repo.customer(ticket.customer_id),
         history=repo.customer_ticket_count(ticket.customer_id),
         timeline=repo.timeline(ticket.id),
+        clocks=clocks,
     )
+
+
+def clock_display(clock: ClockState, zone: tzinfo) -> dict[str, Any]:
+    """What a countdown shows for a clock: a live deadline, or why there is none."""
+    from agentdesk.domain.clocks import Phase
+    from agentdesk.domain.deadlines import format_duration
+
+    def local(epoch: int | None) -> datetime | None:
+        return None if epoch is None else datetime.fromtimestamp(epoch, zone)
+
+    caption = label("clock", clock.name)
+    if clock.phase is Phase.RUNNING:
+        return {"due": local(clock.due), "warn_at": local(clock.warn_at), "caption": caption}
+    if clock.phase is Phase.PAUSED:
+        status = label("status", clock.pause_status.value) if clock.pause_status else "—"
+        left = format_duration(clock.remaining_at(clock.paused_since or 0))
+        reason = t("countdown.paused", status=status, left=left)
+    elif clock.phase is Phase.STOPPED:
+        at = local(clock.stopped_at)
+        when = at.strftime("%m-%d %H:%M") if at else "—"
+        reason = t("countdown.met" if clock.met else "countdown.missed", at=when)
+    else:
+        reason = t("countdown.pending")
+    return {"due": None, "stopped_reason": reason, "caption": caption}
 
 
 class TicketScreen(Screen[None]):
@@ -73,12 +102,10 @@ class TicketScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        ctx = self.desk.context
         with Vertical(id="ticket-head"):
             yield Static(id="ticket-title", markup=False)
-            with Horizontal(id="ticket-meta-row"):
-                yield Static(id="ticket-meta", markup=False)
-                yield SlaCountdown(t("countdown.due"), ctx.now, id="ticket-due")
+            yield Static(id="ticket-meta", markup=False)
+            yield Horizontal(id="ticket-clocks")
             yield Static(id="handoff", markup=False)
         with Horizontal(id="ticket-body"):
             with VerticalScroll(id="timeline"):
@@ -99,13 +126,15 @@ class TicketScreen(Screen[None]):
         self.refresh_detail()
 
     def tick(self) -> None:
-        self.query_one(SlaCountdown).tick()
+        for countdown in self.query(SlaCountdown):
+            countdown.tick()
 
     # -- loading and showing --------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="ticket-load", exit_on_error=False)
     def refresh_detail(self) -> None:
-        detail = load_detail(self.desk.context.repository(), self.ticket_id)
+        ctx = self.desk.context
+        detail = load_detail(ctx.repository(), self.ticket_id, ctx.now())
         self.app.call_from_thread(self._show, detail)
 
     def _show(self, detail: TicketDetail) -> None:
@@ -124,10 +153,11 @@ class TicketScreen(Screen[None]):
             assignee=ctx.agent_name(tk.assignee_id),
             created=self.desk.local_time(tk.created_at),
         )
+        if tk.escalation_level:
+            owner = ctx.agent_name(tk.follow_up_owner_id)
+            meta += "  " + t("ticket.escalated", level=tk.escalation_level, owner=owner)
         self.query_one("#ticket-meta", Static).update(meta)
-        open_ = status_flow.is_open(tk.status)
-        reason = None if open_ else label("status", tk.status.value)
-        self.query_one(SlaCountdown).set_deadline(tk.due_at, reason)
+        self._show_clocks(detail.clocks)
         self._show_handoff(detail.timeline)
         self._show_customer(detail)
         request = tk.customer_request or "—"
@@ -136,6 +166,20 @@ class TicketScreen(Screen[None]):
         )
         self._show_timeline(detail.timeline)
         self.refresh_bindings()
+
+    def _show_clocks(self, clocks: list[ClockState]) -> None:
+        """One countdown per clock, reused across refreshes (same clocks: same widgets)."""
+        box = self.query_one("#ticket-clocks", Horizontal)
+        ctx = self.desk.context
+        shown = list(box.query(SlaCountdown))
+        if [c.name for c in clocks] != [w.id and w.id.removeprefix("clock-") for w in shown]:
+            box.remove_children()
+            shown = [SlaCountdown("", ctx.now, id=f"clock-{c.name}") for c in clocks]
+            box.mount_all(shown)
+        for widget, clock in zip(shown, clocks, strict=True):
+            widget.set_deadline(**clock_display(clock, ctx.zone))
+        if not clocks:
+            box.mount(Static(t("countdown.no_clocks"), classes="no-clocks"))
 
     def _show_handoff(self, timeline: list[TimelineEntry]) -> None:
         transfers = [e for e in timeline if e.kind is EventKind.TRANSFER]
@@ -181,7 +225,12 @@ class TicketScreen(Screen[None]):
         inbound = entry.data.get("direction") == "inbound" and entry.kind is EventKind.REPLY
         assert self.detail is not None
         title = t("event.customer_message") if inbound else label("event", entry.kind.value)
-        who = self.detail.customer.name if inbound else ctx.agent_name(entry.actor_id)
+        if inbound:
+            who = self.detail.customer.name
+        elif entry.kind is EventKind.ESCALATION:
+            who = t("event.system")
+        else:
+            who = ctx.agent_name(entry.actor_id)
         head = Text.assemble(
             (self.desk.local_time(entry.at), "dim"), "  ", (title, "bold"), "  ", who
         )
@@ -202,7 +251,31 @@ class TicketScreen(Screen[None]):
             return t("event.root_cause", cause=label("root_cause", d.get("root_cause", "other")))
         if entry.kind is EventKind.PII_REVEAL:
             return t("event.reveal_reason")
+        if entry.kind is EventKind.ESCALATION:
+            return self._escalation_detail(d)
         return ""
+
+    def _escalation_detail(self, d: dict[str, Any]) -> str:
+        ctx = self.desk.context
+        parts = [
+            t(
+                "event.escalation_step",
+                step=d.get("step", "?"),
+                clock=label("clock", d.get("clock", "?")),
+                at=self.desk.local_time(datetime.fromisoformat(d["breached_at"]))
+                if d.get("breached_at")
+                else "—",
+            )
+        ]
+        if d.get("owner_id"):
+            parts.append(t("event.escalation_owner", who=ctx.agent_name(d["owner_id"])))
+        if d.get("priority_from") != d.get("priority_to"):
+            before, after = d.get("priority_from", "normal"), d.get("priority_to", "normal")
+            parts.append(f"{label('priority', before)} → {label('priority', after)}")
+        notified = [ctx.agent_name(who) for who in d.get("notified", [])]
+        if notified:
+            parts.append(t("event.escalation_notified", who=", ".join(notified)))
+        return " · ".join(parts)
 
     def _show_mode(self) -> None:
         self.query_one("#composer-mode", Label).update(

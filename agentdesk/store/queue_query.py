@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from agentdesk.domain.deadlines import NO_DEADLINE_SORT
+from agentdesk.domain.deadlines import NO_DEADLINE_SORT, PAUSED_SORT
 from agentdesk.store import search_index
 
 PAGE_SIZE = 64
@@ -24,6 +24,12 @@ class View(StrEnum):
     TEAM = "team"
     UNASSIGNED = "unassigned"
     ALL = "all"
+    AT_RISK = "at_risk"  # a clock in its warning time, none breached
+    BREACHED = "breached"  # the nearest clock is past due
+    ESCALATED = "escalated"  # open tickets the escalation ladder has raised
+
+
+TIMED_VIEWS = (View.AT_RISK, View.BREACHED)
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,8 @@ class QueueFilter:
     priority: str | None = None
     channel: str | None = None
     search: str = ""
+    now: int = 0  # epoch seconds: what "at risk" and "breached" are measured against
+    wide: bool = False  # at risk / breached / escalated across all teams (leads, supervisors)
 
 
 @dataclass(frozen=True)
@@ -52,11 +60,13 @@ class QueueRow:
     assignee_id: str | None
     due_at: str | None
     due_sort: int
+    due_clock: str | None = None
+    warn_sort: int = NO_DEADLINE_SORT
 
 
 _COLUMNS = (
     "t.pk, t.id, t.number, t.subject, t.status, t.category, t.priority, t.channel, "
-    "c.name, t.assignee_id, t.due_at, t.due_sort"
+    "c.name, t.assignee_id, t.due_at, t.due_sort, t.due_clock, t.warn_sort"
 )
 
 
@@ -85,6 +95,8 @@ class QueueQuery:
             clauses.append("t.assignee_id IS NULL AND t.due_sort < ?")
             params.append(NO_DEADLINE_SORT)
             hint = "ix_ticket_queue_unassigned"
+        elif f.view in TIMED_VIEWS or f.view is View.ESCALATED:
+            hint = _scoped(f, clauses, params)
         if f.view in (View.MINE, View.TEAM) and f.status not in FINISHED:
             # a working view: open tickets only, unless finished ones are asked for by status
             clauses.append("t.due_sort < ?")
@@ -103,11 +115,33 @@ class QueueQuery:
         return cls(" AND ".join(clauses) or "1", tuple(params), hint)
 
     def tickets(self) -> str:
+        """The FROM target, pinned to the index that walks this view in deadline order."""
         indexed = f" INDEXED BY {self.index_hint}" if self.index_hint else ""
         return f"ticket t{indexed}"
 
     def from_clause(self) -> str:
         return f"FROM {self.tickets()} LEFT JOIN customer c ON c.id = t.customer_id"
+
+
+def _scoped(f: QueueFilter, clauses: list[str], params: list[object]) -> str:
+    """At risk, breached, escalated: the agent's team, or every team when `wide`."""
+    hint = "ix_ticket_queue_all"
+    if f.view is View.ESCALATED:
+        clauses.append("t.escalation_level > 0 AND t.due_sort < ?")
+        params.append(NO_DEADLINE_SORT)
+        hint = "ix_ticket_queue_escalated"
+    elif f.view is View.AT_RISK:
+        clauses.append("t.due_sort > ? AND t.due_sort < ? AND t.warn_sort <= ?")
+        params += [f.now, PAUSED_SORT, f.now]
+    else:
+        clauses.append("t.due_sort <= ?")
+        params.append(f.now)
+    if not f.wide:
+        clauses.append("t.team_id = ?")
+        params.append(f.team_id)
+        if f.view is not View.ESCALATED:
+            hint = "ix_ticket_queue_team"
+    return hint
 
 
 @dataclass
@@ -179,23 +213,29 @@ class QueuePager:
 
 @dataclass(frozen=True)
 class QueueFigures:
-    """The status bar's figures: open tickets of mine, open unassigned, edits waiting to sync."""
+    """The status bar's figures: open tickets of mine (at risk, breached), open unassigned,
+    edits waiting to sync."""
 
     mine: int = 0
     unassigned: int = 0
     pending: int = 0
+    at_risk: int = 0
+    breached: int = 0
 
 
-def queue_figures(conn: sqlite3.Connection, agent_id: str | None) -> QueueFigures:
-    mine = conn.execute(
-        "SELECT count(*) FROM ticket INDEXED BY ix_ticket_queue_assignee "
+def queue_figures(conn: sqlite3.Connection, agent_id: str | None, now: int = 0) -> QueueFigures:
+    mine, at_risk, breached = conn.execute(
+        "SELECT count(*), "
+        "coalesce(sum(due_sort > ? AND due_sort < ? AND warn_sort <= ?), 0), "
+        "coalesce(sum(due_sort <= ?), 0) "
+        "FROM ticket INDEXED BY ix_ticket_queue_assignee "
         "WHERE assignee_id = ? AND due_sort < ?",
-        (agent_id, NO_DEADLINE_SORT),
-    ).fetchone()[0]
+        (now, PAUSED_SORT, now, now, agent_id, NO_DEADLINE_SORT),
+    ).fetchone()
     unassigned = conn.execute(
         "SELECT count(*) FROM ticket INDEXED BY ix_ticket_queue_unassigned "
         "WHERE assignee_id IS NULL AND due_sort < ?",
         (NO_DEADLINE_SORT,),
     ).fetchone()[0]
     pending = conn.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
-    return QueueFigures(int(mine), int(unassigned), int(pending))
+    return QueueFigures(int(mine), int(unassigned), int(pending), int(at_risk), int(breached))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -17,7 +17,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, or_, select
 
 from agentdesk.domain import actions, authority, deadlines, numbering, status_flow, validation
+from agentdesk.domain.clocks import ClockState
 from agentdesk.domain.errors import NotFound, ValidationFailed
+from agentdesk.domain.escalation import Firing, LeadLoad, due_firings, least_loaded, raised
 from agentdesk.domain.model import (
     Category,
     Channel,
@@ -32,14 +34,24 @@ from agentdesk.domain.model import (
 from agentdesk.domain.records import (
     AgentRecord,
     CustomerRecord,
+    EscalationResult,
     NewCustomer,
     NewTicket,
     TeamRecord,
     TicketRecord,
     TimelineEntry,
 )
-from agentdesk.store import outbox, search_index
-from agentdesk.store.tables import Agent, AuditLog, Customer, Team, Ticket, TicketEvent
+from agentdesk.domain.sla_policy import SlaPolicy
+from agentdesk.store import clock_store, outbox, search_index
+from agentdesk.store.tables import (
+    Agent,
+    AuditLog,
+    Customer,
+    PolicySnapshot,
+    Team,
+    Ticket,
+    TicketEvent,
+)
 
 
 def _iso(at: datetime) -> str:
@@ -48,6 +60,17 @@ def _iso(at: datetime) -> str:
 
 def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+def _epoch(at: datetime) -> int:
+    return int(at.timestamp())
+
+
+def _raw(s: Session) -> sqlite3.Connection:
+    """The sqlite3 connection under the session, inside the session's transaction."""
+    conn = s.connection().connection.driver_connection
+    assert isinstance(conn, sqlite3.Connection)
+    return conn
 
 
 def ticket_record(row: Ticket) -> TicketRecord:
@@ -76,6 +99,9 @@ def ticket_record(row: Ticket) -> TicketRecord:
         version=row.version,
         product_id=row.product_id,
         order_id=row.order_id,
+        due_clock=row.due_clock,
+        escalation_level=row.escalation_level,
+        follow_up_owner_id=row.follow_up_owner_id,
     )
 
 
@@ -105,11 +131,29 @@ def timeline_entry(row: TicketEvent) -> TimelineEntry:
     )
 
 
-class Repository:
-    """The store's tickets, customers and people, over an injected SQLAlchemy engine."""
+DERIVED_COLUMNS = ("pk", "due_at", "due_sort", "warn_sort", "due_clock")  # not sent to the server
 
-    def __init__(self, engine: Engine) -> None:
+
+class Repository:
+    """The store's tickets, customers and people, over an injected SQLAlchemy engine.
+
+    `policy` is the SLA policy every write recomputes its ticket's clocks with (default: the
+    shipped policy files)."""
+
+    def __init__(self, engine: Engine, policy: SlaPolicy | None = None) -> None:
         self.engine = engine
+        self._policy = policy
+
+    @property
+    def policy(self) -> SlaPolicy:
+        if self._policy is None:
+            from agentdesk.io.policy_files import SHIPPED_POLICY_DIR, load_policy
+
+            self._policy = load_policy(SHIPPED_POLICY_DIR)
+        return self._policy
+
+    def use_policy(self, policy: SlaPolicy) -> None:
+        self._policy = policy
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
@@ -129,6 +173,10 @@ class Repository:
         if row is None:
             raise NotFound("error.unknown_agent", username=username)
         return agent_record(row)
+
+    def agent_names(self) -> dict[str, str]:
+        with self._read() as s:
+            return {a.id: a.display_name for a in s.exec(select(Agent)).all()}
 
     def teams(self) -> list[TeamRecord]:
         with self._read() as s:
@@ -296,7 +344,6 @@ class Repository:
         subject = actions.require_text(new.subject, "subject")
         description = actions.require_text(new.description, "description")
         checked = validation.check_new_customer(new_customer) if new_customer else None
-        due = deadlines.due_at(now, new.category, new.priority)
         status = Status.ASSIGNED if take else Status.NEW
         with self._write() as s:
             if checked is not None:
@@ -321,8 +368,7 @@ class Repository:
                 assignee_id=actor.id if take else None,
                 created_at=_iso(now),
                 updated_at=_iso(now),
-                due_at=_iso(due),
-                due_sort=deadlines.due_sort_key(due, status),
+                due_sort=deadlines.NO_CLOCK_SORT,
             )
             s.add(row)
             s.flush()
@@ -332,8 +378,9 @@ class Repository:
                 assigned = {"team_id": actor.team_id, "assignee_id": actor.id}
                 self._event(s, row, EventKind.ASSIGNMENT, actor, now, "", assigned)
             self._reindex(s, row, customer.name)
-            args = {k: v for k, v in row.model_dump().items() if k not in ("pk", "due_sort")}
+            args = {k: v for k, v in row.model_dump().items() if k not in DERIVED_COLUMNS}
             outbox.enqueue(s, "ticket.create.v1", args, row.id, now)
+            self._recompute(s, row, now)
         return ticket_record(row)
 
     def add_message(
@@ -387,8 +434,6 @@ class Repository:
             base_version = row.version
             if status_flow.is_reopen(record.status, target):
                 row.resolved_at = None
-                due = deadlines.due_at(now, record.category, record.priority)
-                row.due_at = _iso(due)
             self._set_status(s, row, target, actor, now)
             self._touch(s, row, now)
             args = {
@@ -461,6 +506,151 @@ class Repository:
             outbox.enqueue(s, "ticket.resolve.v1", args, row.id, now)
             return ticket_record(row)
 
+    # -- SLA clocks and escalation ---------------------------------------------------------
+
+    def clocks(self, ref: str, now: datetime) -> tuple[TicketRecord, list[ClockState]]:
+        """The ticket and every clock of it as of `now`, replayed from the timeline."""
+        with self._read() as s:
+            row = self._ticket_row(s, ref)
+            _, clocks, _ = clock_store.derive(_raw(s), row.id, self.policy, _epoch(now))
+            return ticket_record(row), clocks
+
+    def recompute_open(self, now: datetime, progress: Callable[[int], None] | None = None) -> int:
+        """Every open ticket's clocks under the current policy, in one transaction."""
+        with self._write() as s:
+            return clock_store.recompute_open(_raw(s), self.policy, _epoch(now), progress=progress)
+
+    def last_good_policy(self) -> tuple[dict[str, str], str] | None:
+        """The policy files' texts that last loaded cleanly on this store, and when."""
+        with self._read() as s:
+            snap = s.get(PolicySnapshot, 1)
+        return (json.loads(snap.files_json), snap.loaded_at) if snap else None
+
+    def adopt_policy(
+        self,
+        policy: SlaPolicy,
+        texts: dict[str, str] | None,
+        now: datetime,
+        progress: Callable[[int], None] | None = None,
+    ) -> int | None:
+        """Use `policy`; when it differs from the store's last good one (`texts` given: it
+        loaded cleanly), recompute every open ticket and remember it. Returns how many
+        tickets were recomputed (None: nothing changed)."""
+        self.use_policy(policy)
+        if texts is None:
+            return None
+        with self._write() as s:
+            snap = s.get(PolicySnapshot, 1)
+            if snap is not None and snap.fingerprint == policy.fingerprint:
+                return None
+            conn = _raw(s)
+            count = clock_store.recompute_open(conn, policy, _epoch(now), progress=progress)
+            conn.execute("UPDATE ticket_clock SET swept_cycle = 0")  # new steps see old breaches
+            snap = snap or PolicySnapshot(id=1, fingerprint="", files_json="", loaded_at="")
+            snap.fingerprint = policy.fingerprint
+            snap.files_json = json.dumps(texts, ensure_ascii=False)
+            snap.loaded_at = _iso(now)
+            s.add(snap)
+            return count
+
+    def run_escalations(
+        self, now: datetime, *, dry_run: bool = False, limit: int = 500
+    ) -> list[EscalationResult]:
+        """Fire the escalation steps due by `now` (each once); `dry_run` only lists them.
+
+        One transaction per ticket, so a sweep over many breaches never holds the store long.
+        """
+        at = _epoch(now)
+        with self._read() as s:
+            ticket_ids = clock_store.unswept_breaches(_raw(s), at, limit)
+        results: list[EscalationResult] = []
+        for ticket_id in ticket_ids:
+            if dry_run:
+                with self._read() as s:
+                    results += self._escalate(s, ticket_id, now, dry_run=True)
+                continue
+            with self._write() as s:
+                results += self._escalate(s, ticket_id, now, dry_run=False)
+        return results
+
+    def _escalate(
+        self, s: Session, ticket_id: str, now: datetime, *, dry_run: bool
+    ) -> list[EscalationResult]:
+        conn = _raw(s)
+        at = _epoch(now)
+        facts, clocks, is_open = clock_store.derive(conn, ticket_id, self.policy, at)
+        fired = clock_store.fired_keys(conn, ticket_id)
+        firings = due_firings(self.policy, facts, clocks, at, fired)
+        row = self._ticket_row(s, ticket_id)
+        results = []
+        for firing in firings:
+            if not dry_run and not clock_store.mark_fired(conn, ticket_id, firing.key, _iso(now)):
+                continue  # another sweep got there first
+            result = self._apply_step(s, row, firing, is_open, now, dry_run)
+            results.append(result)
+        if not dry_run:
+            if results:
+                self._touch(s, row, now)
+            clock_store.mark_swept(conn, ticket_id, at)
+        return results
+
+    def _apply_step(
+        self, s: Session, row: Ticket, firing: Firing, is_open: bool, now: datetime, dry_run: bool
+    ) -> EscalationResult:
+        step = firing.step
+        before = Priority(row.priority)
+        owner_id = row.follow_up_owner_id
+        level = row.escalation_level
+        if is_open and step.changes_ticket:
+            if step.follow_up_owner == "least_loaded_lead" and owner_id is None:
+                owner_id = least_loaded(self._lead_loads(s))
+            level += 1 if step.escalate else 0
+        after = raised(before, step.raise_priority) if is_open else before
+        notified = self._recipients(s, step.notify, row.assignee_id, owner_id)
+        result = EscalationResult(
+            ticket_id=row.id,
+            number=row.number,
+            step_id=step.id,
+            clock=firing.clock.name,
+            cycle=firing.clock.cycle,
+            breached_at=datetime.fromtimestamp(firing.clock.breached_at or 0, now.tzinfo),
+            owner_id=owner_id,
+            priority_from=before,
+            priority_to=after,
+            escalation_level=level,
+            notified=tuple(notified),
+        )
+        if dry_run:
+            return result
+        row.follow_up_owner_id, row.escalation_level, row.priority = owner_id, level, after.value
+        data = result.event_data()
+        self._event(s, row, EventKind.ESCALATION, None, now, "", data)
+        outbox.enqueue(s, "ticket.escalate.v1", {"ticket_id": row.id, **data}, row.id, now)
+        return result
+
+    def _lead_loads(self, s: Session) -> list[LeadLoad]:
+        conn = _raw(s)
+        rows = conn.execute(
+            "SELECT a.id, a.username, (SELECT count(*) FROM ticket t "
+            "WHERE t.follow_up_owner_id = a.id AND t.due_sort < ?) "
+            "FROM agent a WHERE a.role = 'lead' AND a.active",
+            (deadlines.NO_DEADLINE_SORT,),
+        ).fetchall()
+        return [LeadLoad(*r) for r in rows]
+
+    def _recipients(
+        self, s: Session, who: Sequence[str], assignee_id: str | None, owner_id: str | None
+    ) -> list[str]:
+        found: list[str] = []
+        for recipient in who:
+            if recipient == "assignee" and assignee_id:
+                found.append(assignee_id)
+            elif recipient == "follow_up_owner" and owner_id:
+                found.append(owner_id)
+            elif recipient == "leads":
+                found += [lead.agent_id for lead in self._lead_loads(s)]
+        return list(dict.fromkeys(found))
+
     # -- helpers --------------------------------------------------------------------------
 
     def _set_status(
@@ -468,13 +658,19 @@ class Repository:
     ) -> None:
         data = {"from": row.status, "to": target.value}
         row.status = target.value
-        due = _dt(row.due_at)
-        row.due_sort = deadlines.due_sort_key(due, target)
         self._event(s, row, EventKind.STATUS_CHANGE, actor, now, "", data)
 
     def _touch(self, s: Session, row: Ticket, now: datetime) -> None:
+        """Bump the version and re-derive the clocks from the timeline as it now stands."""
         row.updated_at = _iso(now)
         row.version += 1
+        s.add(row)
+        self._recompute(s, row, now)
+
+    def _recompute(self, s: Session, row: Ticket, now: datetime) -> None:
+        s.flush()  # the raw connection below must see this transaction's events
+        deadline = clock_store.recompute_ticket(_raw(s), row.id, self.policy, _epoch(now))
+        row.due_at, row.due_sort, row.warn_sort, row.due_clock = deadline.columns()
         s.add(row)
 
     def _event(
@@ -482,16 +678,17 @@ class Repository:
         s: Session,
         row: Ticket,
         kind: EventKind,
-        actor: AgentRecord,
+        actor: AgentRecord | None,
         now: datetime,
         body: str,
         data: dict[str, Any],
     ) -> TicketEvent:
+        """A timeline entry; `actor` None is the system (the escalation ladder)."""
         event = TicketEvent(
             id=numbering.new_id(),
             ticket_id=row.id,
             kind=kind.value,
-            actor_id=actor.id,
+            actor_id=actor.id if actor is not None else None,
             at=_iso(now),
             body=body,
             data_json=json.dumps(data, ensure_ascii=False, sort_keys=True),
@@ -512,7 +709,6 @@ class Repository:
 
     def _reindex(self, s: Session, row: Ticket, customer_name: str) -> None:
         assert row.pk is not None
-        conn = s.connection().connection.driver_connection
-        assert isinstance(conn, sqlite3.Connection)
+        conn = _raw(s)
         text = search_index.document_text(row.number, row.subject, row.description, customer_name)
         search_index.index_ticket(conn, row.pk, text)

@@ -78,6 +78,12 @@ class Ticket(SQLModel, table=True):
     updated_at: str
     due_at: str | None = None
     due_sort: int = Field(description="queue order: deadline epoch seconds, finished last")
+    due_clock: str | None = Field(default=None, description="the clock `due_at` belongs to")
+    warn_sort: int = Field(
+        default=9_000_000_000_000, description="earliest warning of a running clock (epoch s)"
+    )
+    escalation_level: int = 0
+    follow_up_owner_id: str | None = Field(default=None, description="an agent id")
     resolved_at: str | None = None
     resolution: str | None = None
     root_cause: str | None = None
@@ -96,6 +102,50 @@ class TicketEvent(SQLModel, table=True):
     at: str
     body: str = ""
     data_json: str = "{}"
+
+
+class TicketClock(SQLModel, table=True):
+    """Each SLA clock of a ticket as last derived from its timeline (agentdesk.domain.clocks).
+
+    A cache for queries across tickets (escalation sweep, reports); the timeline stays the truth.
+    Instants are epoch seconds so the sweep compares integers.
+    """
+
+    __tablename__ = "ticket_clock"
+    pk: int | None = Field(default=None, primary_key=True)
+    ticket_id: str = Field(foreign_key="ticket.id", index=True)
+    name: str
+    cycle: int
+    phase: str
+    calendar: str
+    target_s: int
+    used_s: int
+    started_epoch: int | None = None
+    due_epoch: int | None = None
+    warn_epoch: int | None = None
+    stopped_epoch: int | None = None
+    breach_epoch: int | None = None
+    swept_cycle: int = Field(default=0, description="last cycle whose breach the sweep handled")
+
+
+class EscalationFired(SQLModel, table=True):
+    """Escalation steps that have fired: the unique key makes each fire exactly once."""
+
+    __tablename__ = "escalation_fired"
+    pk: int | None = Field(default=None, primary_key=True)
+    ticket_id: str = Field(foreign_key="ticket.id")
+    fire_key: str
+    at: str
+
+
+class PolicySnapshot(SQLModel, table=True):
+    """The last SLA policy that loaded cleanly: the console falls back to it on a bad edit."""
+
+    __tablename__ = "policy_snapshot"
+    id: int = Field(default=1, primary_key=True)
+    fingerprint: str
+    files_json: str
+    loaded_at: str
 
 
 class AuditLog(SQLModel, table=True):

@@ -1,6 +1,7 @@
 """A live countdown to one deadline: remaining = due − now(), recomputed on every tick.
 
-State shows as a CSS class (-ok, -warning, -breached, -stopped) so the theme colours it.
+State shows as a CSS class (-ok, -warning, -breached, -stopped) so the theme colours it; a
+paused or stopped clock shows why instead of a countdown.
 """
 
 from __future__ import annotations
@@ -31,22 +32,41 @@ class SlaCountdown(Static):
         now: Callable[[], datetime],
         due: datetime | None = None,
         *,
+        warn_at: datetime | None = None,
         stopped_reason: str | None = None,
         id: str | None = None,
+        classes: str | None = None,
     ) -> None:
-        super().__init__(id=id, markup=False)
+        super().__init__(id=id, classes=classes, markup=False)
         self.caption = caption
         self._now = now
         self.due = due
+        self.warn_at = warn_at
         self.stopped_reason = stopped_reason
 
     def on_mount(self) -> None:
         self.tick()
 
-    def set_deadline(self, due: datetime | None, stopped_reason: str | None = None) -> None:
+    def set_deadline(
+        self,
+        due: datetime | None,
+        stopped_reason: str | None = None,
+        warn_at: datetime | None = None,
+        caption: str | None = None,
+    ) -> None:
         self.due = due
+        self.warn_at = warn_at
         self.stopped_reason = stopped_reason
+        self.caption = caption or self.caption
         self.tick()
+
+    @property
+    def state(self) -> str:
+        """The CSS state shown: ok, warning, breached or stopped."""
+        for css in STATE_CLASSES:
+            if self.has_class(css):
+                return css[1:]
+        return "stopped"
 
     def tick(self) -> None:
         if self.due is None or self.stopped_reason is not None:
@@ -54,7 +74,7 @@ class SlaCountdown(Static):
             self._show("-stopped", t("countdown.stopped", caption=self.caption, reason=reason))
             return
         now = self._now()
-        state = deadline_state(self.due, now)
+        state = deadline_state(self.due, now, self.warn_at)
         remaining = format_remaining(self.due - now)
         if state is DeadlineState.BREACHED:
             text = t("countdown.overdue", caption=self.caption, remaining=remaining)

@@ -50,5 +50,6 @@ class StatusBar(Static):
         )
         figures = self._figures()
         counts = t("statusbar.counts", mine=figures.mine, unassigned=figures.unassigned)
+        sla = t("statusbar.sla", at_risk=figures.at_risk, breached=figures.breached)
         outbox = t("statusbar.outbox", pending=figures.pending)
-        return f"{who}  │  {counts}  │  {outbox}  │  {clock}"
+        return f"{who}  │  {counts}  │  {sla}  │  {outbox}  │  {clock}"

@@ -7,7 +7,7 @@ Each visible row shows a live countdown computed from the injected clock on ever
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -19,7 +19,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from agentdesk.domain.deadlines import deadline_state, format_remaining
+from agentdesk.domain.deadlines import format_remaining
 from agentdesk.i18n import label, t
 from agentdesk.store.queue_query import QueuePager, QueueRow
 from agentdesk.widgets.translated import translate_bindings
@@ -27,7 +27,7 @@ from agentdesk.widgets.translated import translate_bindings
 # (title key, width in cells); the subject takes what is left.
 COLUMNS: tuple[tuple[str, int], ...] = (
     ("col.number", 16),
-    ("col.due", 9),
+    ("col.due", 14),
     ("col.priority", 6),
     ("col.status", 12),
     ("col.category", 10),
@@ -41,6 +41,12 @@ def fit(text: str, width: int) -> str:
     if cell_len(text) > width:
         return set_cell_size(text, width - 1) + "…"
     return set_cell_size(text, width)
+
+
+def short_clock(name: str) -> str:
+    """A clock's short name for the queue column (an admin's own clock: its name, cut)."""
+    text = t(f"clock_short.{name}")
+    return name[:4] if text == f"clock_short.{name}" else text
 
 
 def header_line(width: int) -> str:
@@ -189,13 +195,23 @@ class TicketList(ScrollView, can_focus=True):
         return segments
 
     def _countdown(self, row: QueueRow) -> tuple[str, Style | None]:
-        if row.due_at is None or row.status in ("resolved", "closed"):
-            return "—", self._component("ticket-list--done")
-        due = datetime.fromisoformat(row.due_at)
-        now = self._now()
-        state = deadline_state(due, now)
-        style = self._component(f"ticket-list--{state.value}")
-        return format_remaining(due - now), style
+        """The nearest clock: `首响 02:15`, `+00:40` overdue, `⏸ 审核` paused, `—` none."""
+        done = self._component("ticket-list--done")
+        if row.due_clock is None or row.status in ("resolved", "closed"):
+            return "—", done
+        clock = short_clock(row.due_clock)
+        if row.due_at is None:
+            return f"⏸ {clock}", done
+        now = int(self._now().timestamp())
+        remaining = row.due_sort - now
+        if remaining <= 0:
+            state = "breached"
+        elif row.warn_sort <= now:
+            state = "warning"
+        else:
+            state = "ok"
+        text = format_remaining(timedelta(seconds=remaining))
+        return f"{clock} {text}", self._component(f"ticket-list--{state}")
 
     # -- keys -----------------------------------------------------------------------------
 

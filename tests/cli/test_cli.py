@@ -9,13 +9,15 @@ import pytest
 from typer.testing import CliRunner
 
 from agentdesk.cli import app
-from tests.conftest import rows
+from tests.conftest import NOW, rows
 
 runner = CliRunner()
 
 
 def invoke(store: Path, *args: str, input: str | None = None) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["--store", str(store), *args], input=input)
+    """Run the CLI on `store` at the tests' NOW (`--now` travels there; real time runs on)."""
+    pinned = ["--now", NOW.isoformat()]
+    result = runner.invoke(app, ["--store", str(store), *pinned, *args], input=input)
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -23,7 +25,9 @@ def test_list_as_json_in_queue_order(seeded: Path) -> None:
     code, out, _ = invoke(seeded, "ticket", "list", "--json")
     assert code == 0
     tickets = json.loads(out)
-    assert [t["category"] for t in tickets] == ["complaint", "refund", "inquiry"]
+    # dispatch (5 min) of the two unassigned tickets comes before the refund's first response
+    assert [t["category"] for t in tickets] == ["complaint", "inquiry", "refund"]
+    assert [t["due_clock"] for t in tickets] == ["dispatch", "dispatch", "first_response"]
     code, out, _ = invoke(seeded, "ticket", "list", "--json", "--search", "退款")
     assert [t["subject"] for t in json.loads(out)] == ["退款没有到账"]
 
@@ -122,7 +126,7 @@ def test_db_upgrade_and_doctor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     home = tmp_path / "profile"
     monkeypatch.setenv("AGENTDESK_HOME", str(home))
     result = runner.invoke(app, ["db", "upgrade"])
-    assert result.exit_code == 0 and "→ 0001" in result.stdout
+    assert result.exit_code == 0 and "→ 0002" in result.stdout
     assert (home / "agentdesk.db").exists()
     result = runner.invoke(app, ["doctor", "--json"])
     checks = {c["name"]: c for c in json.loads(result.stdout)}

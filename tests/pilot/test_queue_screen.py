@@ -120,11 +120,15 @@ async def test_countdowns_follow_the_injected_clock(
         await settle(pilot)
         tickets = app.screen.query_one(TicketList)
         row = tickets.pager.row(0)
-        assert tickets._countdown(row)[0] == "1d 00h"
-        clock.advance(timedelta(hours=23, minutes=30))
-        assert tickets._countdown(row)[0] == "00:30"
+        # the refund's nearest clock: first response, 4 h (warning from 1 h before)
+        text, style = tickets._countdown(row)
+        assert text == "1st 04:00" and style == tickets._component("ticket-list--ok")
+        clock.advance(timedelta(hours=3, minutes=30))
+        text, style = tickets._countdown(row)
+        assert text == "1st 00:30" and style == tickets._component("ticket-list--warning")
         clock.advance(timedelta(hours=2, minutes=15))
-        assert tickets._countdown(row)[0] == "+01:45"
+        text, style = tickets._countdown(row)
+        assert text == "1st +01:45" and style == tickets._component("ticket-list--breached")
         line = tickets.render_line(0).text
         assert "+01:45" in line and row.number in line
 

@@ -176,12 +176,18 @@ async def test_deadline_countdown_changes_state_with_the_clock(
 
     app = make_app()
     async with app.run_test(size=(140, 40)) as pilot:
-        screen = await open_ticket(app, pilot, view="1")  # refund: due in 24 h
-        countdown = screen.query_one(SlaCountdown)
-        assert countdown.has_class("-ok") and "1d 00h" in str(countdown.render())
-        clock.advance(timedelta(hours=23))
+        screen = await open_ticket(app, pilot, view="1")  # refund: first response in 4 h
+        clocks = {w.id: w for w in screen.query(SlaCountdown)}
+        assert list(clocks) == ["clock-dispatch", "clock-first_response", "clock-resolution"]
+        assert clocks["clock-dispatch"].state == "stopped"  # taken at creation: met
+        assert "met" in str(clocks["clock-dispatch"].render())
+        countdown = clocks["clock-first_response"]
+        assert countdown.has_class("-ok") and "04:00" in str(countdown.render())
+        clock.advance(timedelta(hours=3))
         screen.tick()
         assert countdown.has_class("-warning") and "01:00" in str(countdown.render())
         clock.advance(timedelta(hours=2, minutes=15))
         screen.tick()
         assert countdown.has_class("-breached") and "+01:15" in str(countdown.render())
+        # resolution: 24 business hours (Mon 14:00 → Thu 14:00), still fine
+        assert clocks["clock-resolution"].has_class("-ok")

@@ -214,18 +214,20 @@ def test_times_are_shifted_so_the_anchor_becomes_now(db: sqlite3.Connection) -> 
     latest_event = db.execute("SELECT max(at) FROM ticket_event").fetchone()[0]
     assert ts(latest_event) <= NOW
     states: Counter[str] = Counter()
+    now = int(NOW.timestamp())
     for r in rows:
-        due = deadlines.due_at(ts(r["created_at"]), Category(r["category"]), r["priority"])
-        assert ts(r["due_at"]) == due
-        assert r["due_sort"] == deadlines.due_sort_key(due, Status(r["status"]))
-        if r["status"] in OPEN:
-            left = due - NOW
-            states[
-                "overdue" if left < timedelta(0) else "soon" if left < timedelta(hours=4) else "ok"
-            ] += 1
-    # A live-looking queue: some deadlines passed, some close, most comfortably ahead.
-    assert states["overdue"] > 0 and states["soon"] > 0
-    assert states["ok"] > states["overdue"]
+        if r["status"] not in OPEN:
+            assert r["due_sort"] == deadlines.NO_DEADLINE_SORT and r["due_at"] is None
+            continue
+        if r["due_at"] is None:  # every clock paused or stopped
+            assert r["due_sort"] in (deadlines.PAUSED_SORT, deadlines.NO_CLOCK_SORT)
+            continue
+        assert r["due_sort"] == ts(r["due_at"]).timestamp() and r["due_clock"]
+        due = r["due_sort"]
+        states["breached" if due <= now else "soon" if due - now < 4 * 3600 else "later"] += 1
+    # A live-looking queue (deadlines from the SLA clocks): some breached, some due within
+    # the next hours, some later.
+    assert states["breached"] > 0 and states["soon"] > 0 and states["later"] > 0, states
 
 
 def test_numbers_are_unique_and_count_per_local_day(db: sqlite3.Connection) -> None:

@@ -89,14 +89,19 @@ def test_countdown_formats() -> None:
 
 def test_deadline_states_follow_the_clock() -> None:
     due = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-    assert deadlines.deadline_state(due, due - timedelta(hours=5)) is deadlines.DeadlineState.OK
-    assert deadlines.deadline_state(due, due - timedelta(hours=1)).value == "warning"
-    assert deadlines.deadline_state(due, due).value == "breached"
+    warn = due - timedelta(hours=2)
+    state = deadlines.deadline_state
+    assert state(due, due - timedelta(hours=5), warn) is deadlines.DeadlineState.OK
+    assert state(due, due - timedelta(hours=1), warn).value == "warning"
+    assert state(due, due - timedelta(hours=1), None).value == "ok"  # a clock without warning
+    assert state(due, due, warn).value == "breached"
 
 
-def test_finished_tickets_sort_after_every_open_deadline() -> None:
-    due = datetime(2100, 1, 1, tzinfo=UTC)
-    assert deadlines.due_sort_key(due, S.IN_PROGRESS) < deadlines.due_sort_key(due, S.RESOLVED)
+def test_open_tickets_without_a_running_clock_sort_before_finished_ones() -> None:
+    assert deadlines.PAUSED_SORT < deadlines.NO_CLOCK_SORT < deadlines.NO_DEADLINE_SORT
+    assert deadlines.format_duration(5400) == "1h 30m"
+    assert deadlines.format_duration(-90061) == "-1d 01h 01m"
+    assert deadlines.format_duration(59) == "0m"
 
 
 def test_urgent_tickets_are_due_sooner() -> None:
