@@ -446,6 +446,28 @@ def ticket_resolve(
     emit(asdict(ticket), as_json, lambda: typer.echo(t("done.resolved")))
 
 
+@ticket_app.command("review")
+def ticket_review(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Ticket number or id (a return/exchange).")],
+    decision: Annotated[str, typer.Option(help="approved or declined.")],
+    note: Annotated[str, typer.Option(help="Why (required).")],
+    agent: Annotated[str | None, typer.Option(help="Acting agent (username).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Record the review decision of a return/exchange request (stops its review clock)."""
+    from agentdesk.domain import actions
+    from agentdesk.domain.model import ReviewDecision
+
+    profile = profile_of(ctx)
+    chosen = actions.parse_enum(ReviewDecision, decision, "decision")
+    repo = profile.repository()
+    actor = profile.acting_agent(repo, agent)
+    ticket = repo.record_review(ref, chosen, note, actor, profile.clock.now())
+    message = t("done.reviewed", decision=i18n.label("decision", chosen.value))
+    emit(asdict(ticket), as_json, lambda: typer.echo(message))
+
+
 @ticket_app.command("transfer")
 def ticket_transfer(
     ctx: typer.Context,

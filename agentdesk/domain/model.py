@@ -74,6 +74,13 @@ class RootCause(StrEnum):
     OTHER = "other"
 
 
+class ReviewDecision(StrEnum):
+    """The outcome of reviewing a return/exchange request (R3)."""
+
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
 class EventKind(StrEnum):
     """Kinds of entries on a ticket's append-only timeline (R15)."""
 

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Label, Static, TextArea
 
 from agentdesk.domain import status_flow
-from agentdesk.domain.model import EventKind, Status
+from agentdesk.domain.model import Category, EventKind, Status
 from agentdesk.domain.records import CustomerRecord, TicketRecord, TimelineEntry
 from agentdesk.i18n import label, t
 from agentdesk.widgets.key_bar import KeyBar
@@ -82,6 +82,7 @@ class TicketScreen(Screen[None]):
         Binding("s", "status", "key.status", id="ticket.status"),
         Binding("x", "transfer", "key.transfer", id="ticket.transfer"),
         Binding("r", "resolve", "key.resolve", id="ticket.resolve"),
+        Binding("v", "review", "key.review", id="ticket.review"),
         Binding("c", "compose('reply')", "key.reply", id="ticket.reply"),
         Binding("i", "compose('note')", "key.note", id="ticket.note"),
         Binding("l", "compose('call_log')", "key.call_log", id="ticket.call_log"),
@@ -253,6 +254,8 @@ class TicketScreen(Screen[None]):
             return t("event.reveal_reason")
         if entry.kind is EventKind.ESCALATION:
             return self._escalation_detail(d)
+        if entry.kind is EventKind.REVIEW:
+            return label("decision", d.get("decision", "approved"))
         return ""
 
     def _escalation_detail(self, d: dict[str, Any]) -> str:
@@ -301,6 +304,9 @@ class TicketScreen(Screen[None]):
             return Status.RESOLVED in status_flow.allowed_next(status)
         if action == "transfer":
             return status_flow.is_open(status)
+        if action == "review":
+            is_return = self.detail.ticket.category is Category.RETURN_EXCHANGE
+            return is_return and status_flow.is_open(status)
         return True
 
     def action_back(self) -> None:
@@ -368,6 +374,22 @@ class TicketScreen(Screen[None]):
             )
 
         self.app.push_screen(ResolveDialog(), chosen)
+
+    def action_review(self) -> None:
+        from agentdesk.dialogs.review_dialog import Review, ReviewDialog
+
+        def chosen(review: Review | None) -> None:
+            if review is None:
+                return
+            ctx = self.desk.context
+            self.write(
+                lambda repo: repo.record_review(
+                    self.ticket_id, review.decision, review.note, ctx.agent, ctx.now()
+                ),
+                t("done.reviewed", decision=label("decision", review.decision.value)),
+            )
+
+        self.app.push_screen(ReviewDialog(), chosen)
 
     def action_reveal(self) -> None:
         from agentdesk.dialogs.reveal_dialog import RevealDialog

@@ -27,6 +27,7 @@ from agentdesk.domain.model import (
     CustomerTier,
     EventKind,
     Priority,
+    ReviewDecision,
     Role,
     RootCause,
     Status,
@@ -504,6 +505,26 @@ class Repository:
                 "base_version": base_version,
             }
             outbox.enqueue(s, "ticket.resolve.v1", args, row.id, now)
+            return ticket_record(row)
+
+    def record_review(
+        self, ref: str, decision: ReviewDecision, note: str, actor: AgentRecord, now: datetime
+    ) -> TicketRecord:
+        """The decision on a return/exchange request; stops its review clock (R3)."""
+        text = actions.require_text(note, "reason")
+        with self._write() as s:
+            row = self._ticket_row(s, ref)
+            record = ticket_record(row)
+            authority.check_can_work(actor, record)
+            if record.category is not Category.RETURN_EXCHANGE:
+                raise ValidationFailed("error.review_not_return", number=record.number)
+            if not status_flow.is_open(record.status):
+                raise ValidationFailed("error.review_closed", number=record.number)
+            data = {"decision": decision.value}
+            event = self._event(s, row, EventKind.REVIEW, actor, now, text, data)
+            self._touch(s, row, now)
+            args = {"ticket_id": row.id, "event_id": event.id, "decision": decision.value}
+            outbox.enqueue(s, "ticket.review.v1", {**args, "note": text}, row.id, now)
             return ticket_record(row)
 
     # -- SLA clocks and escalation ---------------------------------------------------------
