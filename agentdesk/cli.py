@@ -11,7 +11,6 @@ import logging
 import sqlite3
 import sys
 from dataclasses import asdict
-from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,7 +20,7 @@ from typer.core import TyperGroup
 
 from agentdesk import i18n
 from agentdesk.cli_sla import escalation_app, parse_instant, sla_app
-from agentdesk.cli_support import Profile, emit, profile_of
+from agentdesk.cli_support import Profile, emit, local_time, profile_of
 from agentdesk.domain.clock import Clock, SystemClock, TravelledClock
 from agentdesk.domain.errors import AgentdeskError
 from agentdesk.i18n import t
@@ -277,15 +276,6 @@ def ticket_list(
     emit(data, as_json, lambda: _print_rows(rows))
 
 
-def _local(iso: str | None) -> str:
-    """A stored UTC time as the service centre's local time, as the console shows it."""
-    from agentdesk.console import DEFAULT_ZONE
-
-    if iso is None:
-        return "—"
-    return datetime.fromisoformat(iso).astimezone(DEFAULT_ZONE).strftime("%Y-%m-%d %H:%M")
-
-
 def _print_rows(rows: list[Any]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -301,7 +291,7 @@ def _print_rows(rows: list[Any]) -> None:
     for r in rows:
         table.add_row(
             r.number,
-            _local(r.due_at),
+            local_time(r.due_at),
             label("status", r.status),
             label("category", r.category),
             r.customer_name,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from agentdesk.cli_support import emit, profile_of
+from agentdesk.cli_support import emit, local_time, profile_of
 from agentdesk.domain.errors import ValidationFailed
 from agentdesk.i18n import t
 
@@ -106,7 +106,7 @@ def sla_explain(
     def human() -> None:
         typer.echo(f"{ticket.number}  {ticket.subject}")
         for clock in clocks:
-            for line in explain_lines(clock, at, repo):
+            for line in explain_lines(clock, at):
                 typer.echo(line)
 
     emit(data, as_json, human)
@@ -160,17 +160,16 @@ def _clock_json(clock: ClockState, now: int) -> dict[str, Any]:
     }
 
 
-def explain_lines(clock: ClockState, now: int, repo: Repository | None = None) -> list[str]:
+def explain_lines(clock: ClockState, now: int) -> list[str]:
     """A clock in words: what it is, where it stands, why it is due when it is."""
     from agentdesk.domain.deadlines import format_duration
     from agentdesk.i18n import label
 
     rule = clock.rule
-    info = _clock_json(clock, now)
     head = t(
         "sla.explain_head",
         clock=label("clock", clock.name),
-        state=t(f"sla.state_{info['state']}"),
+        state=t(f"sla.state_{clock_verdict(clock, now)}"),
         target=format_duration(rule.target),
         calendar=rule.calendar,
     )
@@ -216,8 +215,9 @@ def _why(clock: ClockState, now: int) -> str:
 
 
 def _short(epoch: int | None) -> str:
-    text = _iso(epoch)
-    return "—" if text is None else text[:16].replace("T", " ")
+    from agentdesk.store.clock_store import iso
+
+    return local_time(None if epoch is None else iso(epoch))
 
 
 # -- escalation -----------------------------------------------------------------------------------

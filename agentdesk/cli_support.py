@@ -82,3 +82,12 @@ def json_default(value: object) -> object:
     if isinstance(value, Enum):
         return value.value
     raise TypeError(type(value).__name__)
+
+
+def local_time(iso: str | None) -> str:
+    """A stored UTC time as the service centre's local time, as the console shows it."""
+    from agentdesk.console import DEFAULT_ZONE
+
+    if iso is None:
+        return "—"
+    return datetime.fromisoformat(iso).astimezone(DEFAULT_ZONE).strftime("%Y-%m-%d %H:%M")

@@ -53,19 +53,11 @@ class ClockState:
     paused_since: int | None = None
     stopped_at: int | None = None
     breached_at: int | None = None  # when the target was used up, if it was
+    due: int | None = None  # the deadline while running, or when it was breached; else None
 
     @property
     def name(self) -> str:
         return self.rule.name
-
-    @property
-    def due(self) -> int | None:
-        """The deadline while running (or when it was breached); None while paused or stopped."""
-        if self.breached_at is not None:
-            return self.breached_at
-        if self.phase is Phase.RUNNING and self.running_since is not None:
-            return self.calendar.add_seconds(self.running_since, self.rule.target - self.used)
-        return None
 
     @property
     def warn_at(self) -> int | None:
@@ -180,10 +172,12 @@ class _Replay:
         self.since = at
 
     def state(self, now: int) -> ClockState:
-        breached_at = self.breached_at
-        if breached_at is None and self.phase is Phase.RUNNING and self.since is not None:
+        due = self.breached_at
+        if due is None and self.phase is Phase.RUNNING and self.since is not None:
             due = self.cal.add_seconds(self.since, self.rule.target - self.used)
-            breached_at = due if due <= now else None
+        breached_at = self.breached_at
+        if breached_at is None and due is not None and due <= now:
+            breached_at = due
         return ClockState(
             rule=self.rule,
             calendar=self.cal,
@@ -197,6 +191,7 @@ class _Replay:
             paused_since=self.paused_since,
             stopped_at=self.stopped_at,
             breached_at=breached_at,
+            due=due,
         )
 
 

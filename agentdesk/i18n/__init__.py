@@ -71,6 +71,10 @@ def t(key: str, **args: Any) -> str:
 def label(kind: str, value: str) -> str:
     """Display name of an enum value, e.g. label('status', 'in_progress'); a value the catalog
     does not know (an admin's own clock name) shows as itself."""
-    key = f"{kind}.{value}"
+    return t_or(f"{kind}.{value}", value)
+
+
+def t_or(key: str, fallback: str) -> str:
+    """The message `key` if a catalog has it, else `fallback` (a name an admin made up)."""
     text = t(key)
-    return value if text == key else text
+    return fallback if text == key else text

@@ -25,6 +25,7 @@ from agentdesk.domain.sla_policy import (
     SlaPolicy,
     assemble,
 )
+from agentdesk.i18n import t
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -55,7 +56,7 @@ def read_texts(directory: Path) -> dict[str, str]:
         try:
             texts[name] = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise PolicyError(str(path), "-", _t("policy.file_missing")) from None
+            raise PolicyError(str(path), "-", t("policy.file_missing")) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise PolicyError(str(path), "-", str(exc)) from None
     return texts
@@ -73,7 +74,7 @@ def parse_policy(texts: Mapping[str, str], origin: str = "") -> SlaPolicy:
         try:
             raw = tomllib.loads(texts[name])
         except tomllib.TOMLDecodeError as exc:
-            raise PolicyError(label, _t("policy.syntax"), str(exc)) from None
+            raise PolicyError(label, t("policy.syntax"), str(exc)) from None
         try:
             models[name] = model.model_validate(raw)
         except ValidationError as exc:
@@ -88,7 +89,7 @@ def parse_policy(texts: Mapping[str, str], origin: str = "") -> SlaPolicy:
         )
     except PolicyCrossCheck as exc:
         label = f"{origin}/{exc.file}" if origin else exc.file
-        raise PolicyError(label, exc.key, _t(exc.reason_key, **exc.args_)) from None
+        raise PolicyError(label, exc.key, t(exc.reason_key, **exc.args_)) from None
 
 
 def load_policy(directory: Path) -> SlaPolicy:
@@ -117,19 +118,19 @@ def _reason(err: Any) -> str:
     """pydantic's problem in the catalog's words (its own messages are English only)."""
     kind, ctx, value = err["type"], err.get("ctx", {}), err.get("input")
     if kind.startswith("policy."):
-        return _t(kind, **ctx)
+        return t(kind, **ctx)
     simple = {
         "extra_forbidden": "policy.unknown_field",
         "missing": "policy.missing_field",
         "too_short": "policy.empty_list",
     }
     if kind in simple:
-        return _t(simple[kind])
+        return t(simple[kind])
     if kind in ("enum", "literal_error"):
-        return _t("policy.bad_choice", value=str(value), expected=str(ctx.get("expected", "")))
+        return t("policy.bad_choice", value=str(value), expected=str(ctx.get("expected", "")))
     if kind == "string_pattern_mismatch":
-        return _t("policy.bad_name", value=str(value))
-    return _t("policy.invalid_value", value=str(value))
+        return t("policy.bad_name", value=str(value))
+    return t("policy.invalid_value", value=str(value))
 
 
 def _child(node: Any, step: str | int) -> Any:
@@ -138,12 +139,6 @@ def _child(node: Any, step: str | int) -> Any:
     if isinstance(node, list) and isinstance(step, int) and step < len(node):
         return node[step]
     return None
-
-
-def _t(key: str, **args: Any) -> str:
-    from agentdesk.i18n import t
-
-    return t(key, **args)
 
 
 # -- falling back to the last good policy ---------------------------------------------------------
@@ -168,10 +163,10 @@ def load_with_fallback(
     except PolicyError as refused:
         if last_good is not None:
             fallback = dict(last_good)
-            why = _t("policy.using_last_good", reason=refused.message(), at=last_good_at or "?")
+            why = t("policy.using_last_good", reason=refused.message(), at=last_good_at or "?")
         else:
             fallback = read_texts(SHIPPED_POLICY_DIR)
-            why = _t("policy.using_defaults", reason=refused.message())
+            why = t("policy.using_defaults", reason=refused.message())
         return PolicyLoad(parse_policy(fallback), fallback, why)
 
 

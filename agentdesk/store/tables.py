@@ -113,7 +113,7 @@ class TicketClock(SQLModel, table=True):
 
     __tablename__ = "ticket_clock"
     pk: int | None = Field(default=None, primary_key=True)
-    ticket_id: str = Field(foreign_key="ticket.id", index=True)
+    ticket_id: str = Field(foreign_key="ticket.id")  # ux_ticket_clock_name leads with it
     name: str
     cycle: int
     phase: str

@@ -20,7 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from agentdesk.domain.deadlines import format_remaining
-from agentdesk.i18n import label, t
+from agentdesk.i18n import label, t, t_or
 from agentdesk.store.queue_query import QueuePager, QueueRow
 from agentdesk.widgets.translated import translate_bindings
 
@@ -45,8 +45,7 @@ def fit(text: str, width: int) -> str:
 
 def short_clock(name: str) -> str:
     """A clock's short name for the queue column (an admin's own clock: its name, cut)."""
-    text = t(f"clock_short.{name}")
-    return name[:4] if text == f"clock_short.{name}" else text
+    return t_or(f"clock_short.{name}", name[:4])
 
 
 def header_line(width: int) -> str:

@@ -56,7 +56,6 @@ def upgrade() -> None:
         sa.Column("swept_cycle", sa.Integer(), nullable=False, server_default="0"),
         sa.PrimaryKeyConstraint("pk"),
     )
-    op.create_index("ix_ticket_clock_ticket_id", "ticket_clock", ["ticket_id"])
     op.create_table(
         "escalation_fired",
         sa.Column("pk", sa.Integer(), nullable=False),
