@@ -63,8 +63,8 @@ def format_remaining(remaining: timedelta) -> str:
 
 def format_duration(seconds: int) -> str:
     """A span of (business) time: `35m`, `4h 05m`, `2d 03h 10m`; negative with a leading `-`."""
-    sign = "-" if seconds < 0 else ""
     minutes = abs(seconds) // 60
+    sign = "-" if seconds < 0 and minutes else ""  # under a minute over is "0m", not "-0m"
     days, rest = divmod(minutes, 1440)
     hours, mins = divmod(rest, 60)
     if days:

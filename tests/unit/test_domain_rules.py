@@ -102,6 +102,7 @@ def test_open_tickets_without_a_running_clock_sort_before_finished_ones() -> Non
     assert deadlines.format_duration(5400) == "1h 30m"
     assert deadlines.format_duration(-90061) == "-1d 01h 01m"
     assert deadlines.format_duration(59) == "0m"
+    assert deadlines.format_duration(-59) == "0m"
 
 
 def test_urgent_tickets_are_due_sooner() -> None:
