@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 R = TypeVar("R")
 FIGURES_EVERY_SECONDS = 15.0
 MAX_ESCALATION_TOASTS = 3  # more at once (a backlog's first sweep) are summed up in one
+# Work time one sweep may take; a backlog drains a slice a minute (`escalation run` does it all).
+SWEEP_BUDGET_SECONDS = 0.25
 
 
 def console_commands() -> type[Provider]:
@@ -134,7 +136,8 @@ class AgentDeskApp(App[None]):
     def sweep_escalations(self) -> None:
         """Fire the escalation steps that are due; re-armed only when done (never overlaps)."""
         try:
-            results = self.context.repository().run_escalations(self.context.now())
+            repo = self.context.repository()
+            results = repo.run_escalations(self.context.now(), budget_seconds=SWEEP_BUDGET_SECONDS)
         finally:
             self.call_from_thread(self._arm_sweep)
         if results:

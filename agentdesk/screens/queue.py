@@ -85,7 +85,7 @@ class QueueScreen(Screen[None]):
         tickets.focus()
 
     def tick(self) -> None:
-        self.query_one(TicketList).refresh()
+        self.query_one(TicketList).tick()
 
     # -- loading --------------------------------------------------------------------------
 

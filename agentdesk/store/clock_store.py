@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from agentdesk.domain import deadlines
 from agentdesk.domain.clocks import (
     ClockState,
-    Happening,
     Phase,
     happenings_from_rows,
     queue_deadline,
@@ -111,11 +110,14 @@ def recompute_ticket(
 
 
 def write_clocks(
-    conn: sqlite3.Connection, tickets: Iterable[tuple[str, Sequence[ClockState]]]
+    conn: sqlite3.Connection,
+    tickets: Iterable[tuple[str, Sequence[ClockState]]],
+    *,
+    keep_swept: bool = True,
 ) -> None:
     """Replace the clock rows of these tickets, keeping how far the sweep got with each."""
     batch = list(tickets)
-    swept = _swept_cycles(conn, [ticket_id for ticket_id, _ in batch])
+    swept = _swept_cycles(conn, [ticket_id for ticket_id, _ in batch]) if keep_swept else {}
     conn.executemany(
         "DELETE FROM ticket_clock WHERE ticket_id = ?", [(ticket_id,) for ticket_id, _ in batch]
     )
@@ -165,80 +167,70 @@ def _clock_row(ticket_id: str, clock: ClockState, swept_cycle: int) -> tuple[obj
 # -- every open ticket ----------------------------------------------------------------------------
 
 
-def recompute_open(
+def recompute_chunk(
     conn: sqlite3.Connection,
     policy: SlaPolicy,
     now: int,
-    batch_size: int = 2000,
-    progress: Callable[[int], None] | None = None,
-) -> int:
-    """Recompute the clocks and queue columns of every open ticket; returns how many.
+    after: str = "",
+    size: int = 2000,
+    *,
+    reset_swept: bool = False,
+) -> tuple[int, str | None]:
+    """Recompute the clocks and queue columns of up to `size` open tickets whose ids follow
+    `after` (in id order); returns (how many, the last id, or None when there were none left).
 
-    Reads open tickets and their events in two streaming queries (both in ticket-id order),
-    writes in batches; the caller commits (one transaction: all or nothing).
+    The caller runs each chunk in its own short transaction, so a million tickets never hold
+    the store's write lock for long. `reset_swept` lets the sweep see old breaches again (a
+    changed escalation ladder may have steps for them).
     """
     facts_rows = conn.execute(
-        f"SELECT {FACTS_COLUMNS} {FACTS_FROM} WHERE t.status IN {OPEN_SQL} ORDER BY t.id"
+        f"SELECT {FACTS_COLUMNS} {FACTS_FROM} WHERE t.id > ? AND t.status IN {OPEN_SQL} "
+        "ORDER BY t.id LIMIT ?",
+        (after, size),
+    ).fetchall()
+    if not facts_rows:
+        return 0, None
+    ids = [str(row[0]) for row in facts_rows]
+    event_rows = conn.execute(
+        "SELECT ticket_id, kind, at, data_json FROM ticket_event "
+        f"WHERE ticket_id IN ({', '.join('?' * len(ids))}) ORDER BY ticket_id, at, pk",
+        ids,
     )
-    event_rows = conn.cursor().execute(
-        "SELECT e.ticket_id, e.kind, e.at, e.data_json FROM ticket_event e "
-        f"JOIN ticket t ON t.id = e.ticket_id WHERE t.status IN {OPEN_SQL} "
-        "ORDER BY e.ticket_id, e.at, e.pk"
-    )
-    timelines = itertools.groupby(event_rows, key=lambda r: r[0])
-    done = 0
-    pending: list[tuple[str, list[ClockState]]] = []
-    next_timeline: tuple[str, list[Happening]] | None = None
-    for row in facts_rows:
-        ticket_id = row[0]
-        while next_timeline is None or next_timeline[0] < ticket_id:
-            next_timeline = _next_timeline(timelines)
-            if next_timeline is None:
-                next_timeline = ("\uffff", [])
-        happenings = next_timeline[1] if next_timeline[0] == ticket_id else []
-        pending.append((ticket_id, ticket_clocks(policy, facts_of(row), happenings, now)))
-        if len(pending) >= batch_size:
-            done += _flush(conn, pending)
-            if progress is not None:
-                progress(done)
-    done += _flush(conn, pending)
-    return done
-
-
-def _next_timeline(
-    timelines: Iterable[tuple[str, Iterable[tuple[str, str, str, str]]]],
-) -> tuple[str, list[Happening]] | None:
-    for ticket_id, rows in timelines:
-        return ticket_id, happenings_from_rows(r[1:] for r in rows)
-    return None
-
-
-def _flush(conn: sqlite3.Connection, pending: list[tuple[str, list[ClockState]]]) -> int:
-    if not pending:
-        return 0
-    write_clocks(conn, pending)
+    timelines = {
+        ticket_id: happenings_from_rows(r[1:] for r in rows)
+        for ticket_id, rows in itertools.groupby(event_rows, key=lambda r: r[0])
+    }
+    pending = [
+        (str(row[0]), ticket_clocks(policy, facts_of(row), timelines.get(row[0], []), now))
+        for row in facts_rows
+    ]
+    write_clocks(conn, pending, keep_swept=not reset_swept)
     conn.executemany(
         TICKET_UPDATE,
         [(*deadline_of(clocks, True).columns(), ticket_id) for ticket_id, clocks in pending],
     )
-    count = len(pending)
-    pending.clear()
-    return count
+    return len(pending), ids[-1]
 
 
 # -- the escalation sweep's bookkeeping -----------------------------------------------------------
 
 
 def unswept_breaches(conn: sqlite3.Connection, now: int, limit: int) -> list[str]:
-    """Tickets with a clock breached by `now` that the sweep has not handled (oldest first)."""
+    """Tickets with a clock breached by `now` that the sweep has not handled, latest breach
+    first: a fresh breach is news to the agent, an old backlog drains behind it. Read in index
+    order and stopped at `limit` tickets, so a large backlog costs no more than a small one."""
     rows = conn.execute(
-        "SELECT ticket_id, min(breach_epoch) AS first FROM ticket_clock "
-        "INDEXED BY ix_ticket_clock_unswept "
+        "SELECT ticket_id FROM ticket_clock INDEXED BY ix_ticket_clock_unswept "
         "WHERE breach_epoch IS NOT NULL AND swept_cycle < cycle AND breach_epoch <= ? "
-        "GROUP BY ticket_id ORDER BY first LIMIT ?",
-        (now, limit),
+        "ORDER BY breach_epoch DESC",
+        (now,),
     )
-    return [r[0] for r in rows]
+    tickets: dict[str, None] = {}
+    for (ticket_id,) in rows:
+        tickets[ticket_id] = None
+        if len(tickets) >= limit:
+            break
+    return list(tickets)
 
 
 def fired_keys(conn: sqlite3.Connection, ticket_id: str) -> set[str]:

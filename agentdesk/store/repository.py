@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -133,6 +134,7 @@ def timeline_entry(row: TicketEvent) -> TimelineEntry:
 
 
 DERIVED_COLUMNS = ("pk", "due_at", "due_sort", "warn_sort", "due_clock")  # not sent to the server
+RECOMPUTE_CHUNK = 2000  # open tickets per transaction when a policy change recomputes them
 
 
 class Repository:
@@ -536,10 +538,26 @@ class Repository:
             _, clocks, _ = clock_store.derive(_raw(s), row.id, self.policy, _epoch(now))
             return ticket_record(row), clocks
 
-    def recompute_open(self, now: datetime, progress: Callable[[int], None] | None = None) -> int:
-        """Every open ticket's clocks under the current policy, in one transaction."""
-        with self._write() as s:
-            return clock_store.recompute_open(_raw(s), self.policy, _epoch(now), progress=progress)
+    def recompute_open(
+        self,
+        now: datetime,
+        progress: Callable[[int], None] | None = None,
+        *,
+        reset_swept: bool = False,
+    ) -> int:
+        """Every open ticket's clocks under the current policy, a chunk per transaction (the
+        write lock is never held for long; a write meanwhile recomputes its own ticket)."""
+        done, after, at = 0, "", _epoch(now)
+        while True:
+            with self._write() as s:
+                count, last = clock_store.recompute_chunk(
+                    _raw(s), self.policy, at, after, RECOMPUTE_CHUNK, reset_swept=reset_swept
+                )
+            if last is None:
+                return done
+            done, after = done + count, last
+            if progress is not None and count == RECOMPUTE_CHUNK:  # more to come
+                progress(done)
 
     def last_good_policy(self) -> tuple[dict[str, str], str] | None:
         """The policy files' texts that last loaded cleanly on this store, and when."""
@@ -560,38 +578,50 @@ class Repository:
         self.use_policy(policy)
         if texts is None:
             return None
-        with self._write() as s:
+        with self._read() as s:
             snap = s.get(PolicySnapshot, 1)
             if snap is not None and snap.fingerprint == policy.fingerprint:
                 return None
-            conn = _raw(s)
-            count = clock_store.recompute_open(conn, policy, _epoch(now), progress=progress)
-            conn.execute("UPDATE ticket_clock SET swept_cycle = 0")  # new steps see old breaches
-            snap = snap or PolicySnapshot(id=1, fingerprint="", files_json="", loaded_at="")
+        # New steps may concern old breaches: the sweep looks at every open ticket again.
+        count = self.recompute_open(now, progress, reset_swept=True)
+        with self._write() as s:
+            snap = s.get(PolicySnapshot, 1) or PolicySnapshot(
+                id=1, fingerprint="", files_json="", loaded_at=""
+            )
             snap.fingerprint = policy.fingerprint
             snap.files_json = json.dumps(texts, ensure_ascii=False)
             snap.loaded_at = _iso(now)
             s.add(snap)
-            return count
+        return count
 
     def run_escalations(
-        self, now: datetime, *, dry_run: bool = False, limit: int = 500
+        self,
+        now: datetime,
+        *,
+        dry_run: bool = False,
+        limit: int = 500,
+        budget_seconds: float | None = None,
     ) -> list[EscalationResult]:
         """Fire the escalation steps due by `now` (each once); `dry_run` only lists them.
 
         One transaction per ticket, so a sweep over many breaches never holds the store long.
+        With `budget_seconds`, stop after the ticket that used up that much work time (at least
+        one ticket is handled); the rest waits for the next sweep.
         """
         at = _epoch(now)
         with self._read() as s:
             ticket_ids = clock_store.unswept_breaches(_raw(s), at, limit)
+        started = time.perf_counter()
         results: list[EscalationResult] = []
         for ticket_id in ticket_ids:
             if dry_run:
                 with self._read() as s:
                     results += self._escalate(s, ticket_id, now, dry_run=True)
-                continue
-            with self._write() as s:
-                results += self._escalate(s, ticket_id, now, dry_run=False)
+            else:
+                with self._write() as s:
+                    results += self._escalate(s, ticket_id, now, dry_run=False)
+            if budget_seconds is not None and time.perf_counter() - started >= budget_seconds:
+                break
         return results
 
     def _escalate(

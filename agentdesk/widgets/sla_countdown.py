@@ -43,6 +43,7 @@ class SlaCountdown(Static):
         self.due = due
         self.warn_at = warn_at
         self.stopped_reason = stopped_reason
+        self._shown = ""
 
     def on_mount(self) -> None:
         self.tick()
@@ -83,6 +84,10 @@ class SlaCountdown(Static):
         self._show(f"-{state.value}", text)
 
     def _show(self, css_class: str, text: str) -> None:
-        self.remove_class(*STATE_CLASSES)
-        self.add_class(css_class)
+        """Change what is shown only when it changed (a tick is usually a no-op)."""
+        if self.has_class(css_class) and text == self._shown:
+            return
+        self._shown = text
+        self.set_class(True, css_class)
+        self.remove_class(*(c for c in STATE_CLASSES if c != css_class))
         self.update(text)

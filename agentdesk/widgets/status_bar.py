@@ -33,15 +33,20 @@ class StatusBar(Static):
         self._now = now
         self._zone = zone
         self._figures = figures
+        self._shown = ""
 
     def on_mount(self) -> None:
         self.tick()
 
     def tick(self) -> None:
-        self.update(self.render_text())
+        """Repaint when the text changed: the minute turned or the figures moved."""
+        text = self.render_text()
+        if text != self._shown:
+            self._shown = text
+            self.update(text, layout=False)  # one line, fixed height: nothing to lay out
 
     def render_text(self) -> str:
-        clock = self._now().astimezone(self._zone).strftime("%Y-%m-%d %H:%M:%S")
+        clock = self._now().astimezone(self._zone).strftime("%Y-%m-%d %H:%M")
         who = t(
             "statusbar.signed_in",
             name=self.agent.display_name,

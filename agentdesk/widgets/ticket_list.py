@@ -1,7 +1,8 @@
 """The queue's ticket list: a virtual list that renders only visible rows (Line API).
 
 Rows come from a QueuePager a page at a time; a million-row queue costs what one screen costs.
-Each visible row shows a live countdown computed from the injected clock on every refresh.
+Each visible row shows a live countdown computed from the injected clock; a tick repaints only
+the rows whose countdown text or colour changed since they were painted (about once a minute).
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ class TicketList(ScrollView, can_focus=True):
         translate_bindings(self)
         self._now = now
         self._strips: dict[tuple[object, ...], Strip] = {}
+        self._painted: dict[int, tuple[QueueRow, str, Style | None]] = {}  # by list position
         self._styles: dict[str, Style] = {}
         self.pager: QueuePager | None = None
         self.total = 0
@@ -110,6 +112,7 @@ class TicketList(ScrollView, can_focus=True):
         """Display a new queue view with a first guess at its length, until `set_total`."""
         self.pager = pager
         self._strips.clear()  # rows may have changed (an edit, a new view)
+        self._painted.clear()
         self.cursor = 0
         self.scroll_to(y=0, animate=False)
         self._resize(guess)
@@ -141,6 +144,7 @@ class TicketList(ScrollView, can_focus=True):
         if row is None:
             return Strip.blank(width, self._base_style())
         due_text, due_style = self._countdown(row)
+        self._painted[position] = (row, due_text, due_style)
         is_cursor = position == self.cursor
         # A row looks the same until its countdown's minute changes: reuse the strip till then.
         key = (row.pk, width, is_cursor, due_text, due_style)
@@ -155,6 +159,16 @@ class TicketList(ScrollView, can_focus=True):
                 self._strips.clear()
             self._strips[key] = strip
         return strip
+
+    def tick(self) -> None:
+        """Repaint the visible rows whose countdown changed; the rest of the screen stays put."""
+        top = int(self.scroll_offset.y)
+        bottom = top + self.scrollable_content_region.height
+        for position in [p for p in self._painted if not top <= p < bottom]:
+            del self._painted[position]  # scrolled away: painted again when back in view
+        for position, (row, text, style) in list(self._painted.items()):
+            if self._countdown(row) != (text, style):
+                self.refresh_line(position)
 
     def _base_style(self) -> Style:
         return self._component("")

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agentdesk.cli import app
+from agentdesk.store import database
 from tests.conftest import NOW, rows
 
 runner = CliRunner()
@@ -126,7 +127,7 @@ def test_db_upgrade_and_doctor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     home = tmp_path / "profile"
     monkeypatch.setenv("AGENTDESK_HOME", str(home))
     result = runner.invoke(app, ["db", "upgrade"])
-    assert result.exit_code == 0 and "→ 0002" in result.stdout
+    assert result.exit_code == 0 and f"→ {database.HEAD_REVISION}" in result.stdout
     assert (home / "agentdesk.db").exists()
     result = runner.invoke(app, ["doctor", "--json"])
     checks = {c["name"]: c for c in json.loads(result.stdout)}

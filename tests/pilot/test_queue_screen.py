@@ -133,6 +133,37 @@ async def test_countdowns_follow_the_injected_clock(
         assert "+01:45" in line and row.number in line
 
 
+async def test_a_tick_repaints_only_the_rows_whose_countdown_changed(
+    make_app: AppFactory, clock: FrozenClock
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        tickets = app.screen.query_one(TicketList)
+        clock.advance(timedelta(seconds=10))  # off the minute: 04:00 left reads 03:59
+        app.screen.tick()
+        await pilot.pause()  # painted
+        repainted: list[int] = []
+        refresh_line = tickets.refresh_line
+
+        def spy(y: int) -> None:
+            repainted.append(y)
+            refresh_line(y)
+
+        tickets.refresh_line = spy  # type: ignore[method-assign]
+        clock.advance(timedelta(seconds=20))  # the same minute on every countdown
+        app.screen.tick()
+        assert repainted == []
+        clock.advance(timedelta(minutes=1))  # every running countdown moves a minute
+        app.screen.tick()
+        running = [i for i in range(tickets.total) if tickets.pager.row(i).due_at is not None]
+        assert running and sorted(repainted) == running
+        await pilot.pause()  # painted
+        repainted.clear()
+        app.screen.tick()  # nothing new to show
+        assert repainted == []
+
+
 async def test_scrolling_with_keys_moves_the_cursor(make_app: AppFactory) -> None:
     app = make_app()
     async with app.run_test(size=(140, 40)) as pilot:

@@ -6,6 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from agentdesk.domain.model import Category, Channel, ComplaintLevel, EventKind, Priority
 from agentdesk.domain.records import NewTicket
 from agentdesk.io.policy_files import SHIPPED_POLICY_DIR, parse_policy, read_texts
@@ -32,6 +34,20 @@ def test_breached_dispatch_notifies_once_per_ticket(repo: Any) -> None:
     assert repo.run_escalations(later) == []  # evaluated again: nothing new
     assert repo.run_escalations(later + timedelta(minutes=1)) == []
     assert len(escalations(repo, COMPLAINT)) == 1
+
+
+def test_the_latest_breach_is_swept_first_and_a_spent_budget_leaves_the_rest(repo: Any) -> None:
+    me = agent(repo)
+    customer = repo.find_customers("13812345678")[0]
+    new = NewTicket(customer.id, Channel.PHONE, Category.INQUIRY, "Invoice copy", "Last month's")
+    late = repo.create_ticket(new, me, NOW + timedelta(minutes=3))  # dispatch breaches 3 min later
+    later = NOW + timedelta(minutes=10)
+    first = repo.run_escalations(later, budget_seconds=0)  # one ticket, then the budget is out
+    assert [(r.number, r.clock) for r in first] == [(late.number, "dispatch")]
+    second = repo.run_escalations(later, budget_seconds=0)
+    third = repo.run_escalations(later, budget_seconds=0)
+    assert sorted(r.number for r in second + third) == ["T-20261123-0002", "T-20261123-0003"]
+    assert repo.run_escalations(later) == []
 
 
 def test_complaint_unresolved_after_24_hours_goes_to_a_named_lead(repo: Any) -> None:
@@ -109,3 +125,19 @@ def test_a_changed_policy_recomputes_open_tickets(repo: Any, seeded: Path) -> No
     assert repo.adopt_policy(parse_policy(slower), slower, NOW) == 3
     assert rows(seeded, sql) == [((NOW + timedelta(minutes=20)).isoformat(),)]
     assert repo.last_good_policy()[0] == slower
+
+
+def test_recompute_goes_a_chunk_per_transaction(
+    repo: Any, seeded: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentdesk.store import repository
+
+    monkeypatch.setattr(repository, "RECOMPUTE_CHUNK", 2)
+    texts = read_texts(SHIPPED_POLICY_DIR)
+    slower = dict(texts)
+    slower["sla.toml"] = texts["sla.toml"].replace('target = "5m"', 'target = "20m"', 1)
+    seen: list[int] = []
+    assert repo.adopt_policy(parse_policy(slower), slower, NOW, seen.append) == 3
+    assert seen == [2]  # reported while more was to come
+    dispatch = "SELECT count(*) FROM ticket_clock WHERE name = 'dispatch' AND target_s = 1200"
+    assert rows(seeded, dispatch) == [(3,)]  # every open ticket, over both chunks
