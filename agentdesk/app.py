@@ -121,6 +121,25 @@ class AgentDeskApp(App[None]):
 
         load, recomputed = install_policy(repo, directory, ctx.now(), progress)
         self.call_from_thread(self._policy_installed, load.problem, recomputed)
+        self._install_rules(repo)
+
+    def _install_rules(self, repo: Repository) -> None:
+        """The banned-phrase rules from the policy folder; refused ones keep what was in use."""
+        from agentdesk.io.phrase_files import load_banned
+
+        rules, problem = load_banned(self.context.policy_dir)
+        if problem is None or self.context.rules is None:
+            self.context.rules = rules
+            repo.use_rules(rules)
+        self.call_from_thread(self._rules_installed, problem)
+
+    def _rules_installed(self, problem: str | None) -> None:
+        if problem:
+            self.notify(problem, severity="warning", timeout=20)
+        from agentdesk.widgets.composer import Composer
+
+        for composer in self.screen.query(Composer):
+            composer.recheck()
 
     def _policy_installed(self, problem: str | None, recomputed: int | None) -> None:
         if problem:

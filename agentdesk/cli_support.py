@@ -50,12 +50,18 @@ class Profile:
     def install_policy(
         self, repo: Repository, progress: Callable[[int], None] | None = None
     ) -> None:
-        """Use the policy folder's SLA policy (or the last good one, saying why on stderr)."""
+        """Use the policy folder's SLA policy (or the last good one) and banned-phrase rules
+        (or the shipped ones), saying why on stderr."""
+        from agentdesk.io.phrase_files import load_banned
         from agentdesk.io.policy_files import install_policy
 
         load, _ = install_policy(repo, self.policy_dir(), self.clock.now(), progress)
         if load.problem:
             typer.echo(f"agentdesk: {load.problem}", err=True)
+        rules, problem = load_banned(self.policy_dir())
+        repo.use_rules(rules)
+        if problem:
+            typer.echo(f"agentdesk: {problem}", err=True)
 
     def acting_agent(self, repo: Repository, username: str | None) -> AgentRecord:
         name = username or self.settings.agent

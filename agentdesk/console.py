@@ -20,6 +20,7 @@ from agentdesk.i18n import current_language
 from agentdesk.store import database, lookups
 
 if TYPE_CHECKING:
+    from agentdesk.domain.phrase_check import RuleSet
     from agentdesk.store.repository import Repository
 
 DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
@@ -39,6 +40,7 @@ class ConsoleContext:
     teams: list[TeamRecord] = field(default_factory=list)
     agent_names: dict[str, str] = field(default_factory=dict)
     reader: sqlite3.Connection | None = None
+    rules: RuleSet | None = None  # banned-phrase rules, once the policy worker loaded them
     _repository: Repository | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -94,6 +96,9 @@ class ConsoleContext:
             if team.id == team_id:
                 return team.name(current_language())
         return "—"
+
+    def team_code(self, team_id: str | None) -> str | None:
+        return next((team.code for team in self.teams if team.id == team_id), None)
 
     def agent_name(self, agent_id: str | None) -> str:
         return self.agent_names.get(agent_id or "", "—")

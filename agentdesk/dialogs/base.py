@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from textual import on
+from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
+from agentdesk.i18n import t
 from agentdesk.widgets.translated import translate_bindings
 
 T = TypeVar("T")
@@ -41,3 +45,34 @@ class Dialog(ModalScreen[T]):
 
     def action_confirm(self) -> None:
         raise NotImplementedError
+
+
+class ReasonDialog(Dialog[str | None]):
+    """Asks for a reason (required) before something that is logged; returns it."""
+
+    def __init__(self, title: str, field: str, hint: str, body: str = "") -> None:
+        super().__init__()
+        self.title_text, self.field, self.hint, self.body = title, field, hint, body
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Static(self.title_text, classes="dialog-title", markup=False)
+            if self.body:
+                yield Static(self.body, markup=False)
+            yield Input(placeholder=self.field, id="reason")
+            yield Static(classes="dialog-error", markup=False)
+            yield Static(self.hint, classes="dialog-hint", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_confirm()
+
+    def action_confirm(self) -> None:
+        reason = self.query_one(Input).value.strip()
+        if not reason:
+            self.show_error(t("error.required", field=self.field))
+            return
+        self.dismiss(reason)

@@ -1548,6 +1548,7 @@ def load_demo_files(store: Path, directory: Path, now: datetime) -> DemoStats:
     finally:
         conn.close()
     derive_clocks(store, now)
+    load_library(store, now)
     return DemoStats(
         len(teams), len(agents), len(customers), writer.tickets_written, writer.events_written
     )
@@ -1600,6 +1601,7 @@ def build_demo_store(
     finally:
         conn.close()
     derive_clocks(store, now)
+    load_library(store, now)
     return DemoStats(
         len(ref.teams), len(ref.agents), people.count, writer.tickets_written, writer.events_written
     )
@@ -1615,6 +1617,20 @@ def derive_clocks(store: Path, now: datetime, progress: Callable[[int], None] | 
     repo = Repository(database.make_engine(store))
     try:
         return repo.adopt_policy(parse_policy(texts), texts, now, progress) or 0
+    finally:
+        repo.engine.dispose()
+
+
+def load_library(store: Path, now: datetime) -> None:
+    """The shipped phrase library and knowledge base (data/phrases, data/kb) into the store."""
+    from agentdesk.io.phrase_files import SHIPPED_KB, SHIPPED_PHRASES, load_articles, load_phrases
+    from agentdesk.store.repository import Repository
+
+    repo = Repository(database.make_engine(store))
+    try:
+        phrases = [p for path in SHIPPED_PHRASES for p in load_phrases(path)]
+        repo.import_phrases(phrases, "agentdesk", now)
+        repo.import_articles(load_articles(SHIPPED_KB), "agentdesk", now)
     finally:
         repo.engine.dispose()
 

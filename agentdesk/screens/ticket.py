@@ -8,17 +8,18 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Label, Static, TextArea
+from textual.widgets import Label, Static
 
 from agentdesk.domain import status_flow
 from agentdesk.domain.model import Category, EventKind, Status
 from agentdesk.domain.records import CustomerRecord, TicketRecord, TimelineEntry
-from agentdesk.i18n import label, t
+from agentdesk.i18n import current_language, label, t
+from agentdesk.widgets.composer import Composer
 from agentdesk.widgets.key_bar import KeyBar
 from agentdesk.widgets.sla_countdown import SlaCountdown
 from agentdesk.widgets.translated import translate_bindings
@@ -88,6 +89,9 @@ class TicketScreen(Screen[None]):
         Binding("l", "compose('call_log')", "key.call_log", id="ticket.call_log"),
         Binding("p", "reveal", "key.reveal", id="ticket.reveal"),
         Binding("ctrl+s", "send", "key.send", id="ticket.send", priority=True),
+        Binding("f2", "phrases", "key.phrases", id="ticket.phrases", priority=True),
+        Binding("f3", "rewrite", "key.rewrite", id="ticket.rewrite", priority=True),
+        Binding("f4", "knowledge", "key.knowledge", id="ticket.knowledge", priority=True),
     ]
 
     def __init__(self, ticket_id: str) -> None:
@@ -116,7 +120,8 @@ class TicketScreen(Screen[None]):
                 yield Static(id="ticket-request", markup=False)
         with Vertical(id="composer-box"):
             yield Label(id="composer-mode")
-            yield TextArea(id="composer", soft_wrap=True)
+            yield Composer(lambda: self.desk.context.rules, id="composer")
+            yield Static(id="composer-check", markup=False)
         yield self.desk.status_bar()
         yield KeyBar()
 
@@ -256,6 +261,10 @@ class TicketScreen(Screen[None]):
             return self._escalation_detail(d)
         if entry.kind is EventKind.REVIEW:
             return label("decision", d.get("decision", "approved"))
+        if entry.kind is EventKind.REPLY and d.get("phrase_override"):
+            override = d["phrase_override"]
+            phrases = "、".join(f"「{p}」" for p in override.get("phrases", []))
+            return t("event.phrase_override", phrases=phrases, reason=override.get("reason", ""))
         return ""
 
     def _escalation_detail(self, d: dict[str, Any]) -> str:
@@ -418,15 +427,52 @@ class TicketScreen(Screen[None]):
     def action_compose(self, kind: str) -> None:
         self.compose_kind = EventKind(kind)
         self._show_mode()
-        self.query_one("#composer", TextArea).focus()
+        self.query_one("#composer", Composer).focus()
 
     def action_send(self) -> None:
-        composer = self.query_one("#composer", TextArea)
+        """Send the draft; a reply passes the phrase check first (blocked, or sent with a
+        logged reason where the rule allows an override)."""
+        composer = self.query_one("#composer", Composer)
         text = composer.text
         if not text.strip():
             self.notify(t("error.empty_message"), severity="warning")
             composer.focus()
             return
+        if self.compose_kind is not EventKind.REPLY:
+            self._send(text, None)
+            return
+        problem = self._blocking_problem(composer)
+        if problem:
+            self.notify(problem, severity="error", timeout=10)
+            composer.focus()
+            return
+        if composer.findings:
+            from agentdesk.dialogs.override_dialog import OverrideDialog
+
+            def chosen(reason: str | None) -> None:
+                if reason:
+                    self._send(text, reason)
+
+            self.app.push_screen(OverrideDialog(composer.findings), chosen)
+            return
+        self._send(text, None)
+
+    @staticmethod
+    def _blocking_problem(composer: Composer) -> str | None:
+        from agentdesk.domain.phrase_check import Action
+
+        if composer.holes:
+            names = ", ".join(sorted({"{{" + name + "}}" for _, _, name in composer.holes}))
+            return t("error.unfilled_placeholders", names=names)
+        for f in composer.findings:
+            if f.rule.action is Action.BLOCK:
+                return t(
+                    "error.banned_phrase", phrase=f.text, rewrite=f.rewrite, reason=f.rule.reason
+                )
+        return None
+
+    def _send(self, text: str, override_reason: str | None) -> None:
+        composer = self.query_one("#composer", Composer)
         ctx = self.desk.context
         kind = self.compose_kind
 
@@ -436,5 +482,102 @@ class TicketScreen(Screen[None]):
             self._after_write(_entry, t("done.sent", kind=label("event", kind.value)))
 
         self.desk.run_write(
-            lambda repo: repo.add_message(self.ticket_id, kind, text, ctx.agent, ctx.now()), sent
+            lambda repo: repo.add_message(
+                self.ticket_id, kind, text, ctx.agent, ctx.now(), override_reason=override_reason
+            ),
+            sent,
         )
+
+    # -- the phrase check, the phrase helper and the knowledge base -------------------------
+
+    @on(Composer.Checked)
+    def _checked(self, event: Composer.Checked) -> None:
+        lines = [
+            t("check.finding", phrase=f.text, reason=f.rule.reason, rewrite=f.rewrite)
+            for f in event.findings
+        ]
+        lines += [t("check.unfilled", name="{{" + name + "}}") for _, _, name in event.holes]
+        box = self.query_one("#composer-check", Static)
+        box.display = bool(lines)
+        box.update("\n".join(lines))
+
+    def action_rewrite(self) -> None:
+        composer = self.query_one("#composer", Composer)
+        finding = composer.rewrite()
+        if finding is None:
+            self.notify(t("check.nothing_to_rewrite"))
+            return
+        composer.focus()
+
+    def action_phrases(self) -> None:
+        self._open_library("phrases")
+
+    def action_knowledge(self) -> None:
+        self._open_library("kb")
+
+    @work(thread=True, exclusive=True, group="library", exit_on_error=False)
+    def _open_library(self, which: str) -> None:
+        """Read the library and the ticket's placeholder values off the UI thread."""
+        from agentdesk.screens.library_search import KnowledgeSearch, PhraseHelper
+
+        ctx = self.desk.context
+        detail = self.detail
+        if detail is None:
+            return
+        repo = ctx.repository()
+        values = fill_values(ctx, repo, detail)
+        tk = detail.ticket
+        screen: PhraseHelper | KnowledgeSearch
+        if which == "phrases":
+            team_code = ctx.team_code(ctx.agent.team_id)
+            entries = [e for e in repo.phrases() if e[0].allowed_for(team_code)]
+            screen = PhraseHelper(
+                entries,
+                values,
+                category=tk.category.value,
+                status=tk.status.value,
+                language=reply_language(tk.subject + tk.description),
+            )
+        else:
+            screen = KnowledgeSearch(repo.articles(), values, tk.category.value)
+        self.app.call_from_thread(self._show_library, screen, which)
+
+    def _show_library(self, screen: Any, which: str) -> None:
+        from agentdesk.screens.library_search import Inserted
+
+        def inserted(choice: Inserted | None) -> None:
+            composer = self.query_one("#composer", Composer)
+            composer.focus()
+            if choice is None:
+                return
+            composer.insert(choice.text)
+            if which == "phrases":
+                ctx = self.desk.context
+                self.desk.run_write(
+                    lambda repo: repo.record_phrase_use(choice.entry_id, ctx.now()), lambda _: None
+                )
+
+        self.app.push_screen(screen, inserted)
+
+
+def reply_language(text: str) -> str:
+    """Replies follow the customer: Chinese when the ticket is written in Chinese."""
+    return "zh-CN" if any("\u4e00" <= c <= "\u9fff" for c in text) else "en"
+
+
+def fill_values(ctx: Any, repo: Repository, detail: TicketDetail) -> dict[str, str]:
+    """Every placeholder's value for the open ticket, in the agent's language."""
+    from agentdesk.domain.phrases import FillContext, placeholder_values
+
+    tk = detail.ticket
+    product, order = repo.product_and_order(tk.product_id, tk.order_id, current_language())
+    context = FillContext(
+        ticket=tk,
+        customer=detail.customer,
+        agent_name=ctx.agent.display_name,
+        team_name=ctx.team_name(ctx.agent.team_id),
+        clocks=detail.clocks,
+        product_name=product,
+        order_number=order,
+    )
+    return placeholder_values(context, ctx.now(), ctx.zone, label)

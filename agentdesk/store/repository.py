@@ -33,6 +33,8 @@ from agentdesk.domain.model import (
     RootCause,
     Status,
 )
+from agentdesk.domain.phrase_check import RuleSet, check_before_send
+from agentdesk.domain.phrases import Article, Phrase
 from agentdesk.domain.records import (
     AgentRecord,
     CustomerRecord,
@@ -44,7 +46,7 @@ from agentdesk.domain.records import (
     TimelineEntry,
 )
 from agentdesk.domain.sla_policy import SlaPolicy
-from agentdesk.store import clock_store, outbox, search_index
+from agentdesk.store import clock_store, library_store, outbox, search_index
 from agentdesk.store.tables import (
     Agent,
     AuditLog,
@@ -146,6 +148,7 @@ class Repository:
     def __init__(self, engine: Engine, policy: SlaPolicy | None = None) -> None:
         self.engine = engine
         self._policy = policy
+        self._rules: RuleSet | None = None
 
     @property
     def policy(self) -> SlaPolicy:
@@ -157,6 +160,18 @@ class Repository:
 
     def use_policy(self, policy: SlaPolicy) -> None:
         self._policy = policy
+
+    @property
+    def rules(self) -> RuleSet:
+        """The banned-phrase rules replies are checked against (the shipped ones by default)."""
+        if self._rules is None:
+            from agentdesk.io.phrase_files import load_rules
+
+            self._rules = load_rules()
+        return self._rules
+
+    def use_rules(self, rules: RuleSet) -> None:
+        self._rules = rules
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
@@ -387,18 +402,40 @@ class Repository:
         return ticket_record(row)
 
     def add_message(
-        self, ref: str, kind: EventKind, body: str, actor: AgentRecord, now: datetime
+        self,
+        ref: str,
+        kind: EventKind,
+        body: str,
+        actor: AgentRecord,
+        now: datetime,
+        *,
+        override_reason: str | None = None,
     ) -> TimelineEntry:
-        """A reply, internal note or call log on the timeline (append-only, never conflicts)."""
+        """A reply, internal note or call log on the timeline (append-only, never conflicts).
+        A reply passes the pre-send phrase check first; a rule overridden with a reason is
+        recorded on the reply and in the audit log."""
         actions.check_message_kind(kind)
         text = actions.require_text(body, "body")
+        data: dict[str, Any] = {}
         with self._write() as s:
             row = self._ticket_row(s, ref)
             authority.check_can_work(actor, ticket_record(row))
-            data = (
-                {"direction": "outbound", "channel": row.channel} if kind is EventKind.REPLY else {}
-            )
+            if kind is EventKind.REPLY:
+                overridden = check_before_send(self.rules, text, override_reason)
+                data = {"direction": "outbound", "channel": row.channel}
+                if overridden:
+                    data["phrase_override"] = overridden
             event = self._event(s, row, kind, actor, now, text, data)
+            if "phrase_override" in data:
+                s.add(
+                    AuditLog(
+                        at=_iso(now),
+                        actor_id=actor.id,
+                        action="phrase_override",
+                        target=f"event:{event.id}",
+                        reason=data["phrase_override"]["reason"],
+                    )
+                )
             self._touch(s, row, now)
             args = {"ticket_id": row.id, "event_id": event.id, "kind": kind.value, "body": text}
             outbox.enqueue(s, "ticket.add_event.v1", args, row.id, now)
@@ -701,6 +738,50 @@ class Repository:
             elif recipient == "leads":
                 found += [lead.agent_id for lead in self._lead_loads(s)]
         return list(dict.fromkeys(found))
+
+    # -- phrases and the knowledge base ----------------------------------------------------
+
+    def phrases(self) -> list[tuple[Phrase, library_store.Stored]]:
+        with self._read() as s:
+            return library_store.read_phrases(_raw(s))
+
+    def import_phrases(
+        self, phrases: Sequence[Phrase], source: str, now: datetime, *, replace: bool = False
+    ) -> library_store.ImportCount:
+        """One transaction: the whole file lands, or nothing does."""
+        with self._write() as s:
+            return library_store.write_phrases(_raw(s), phrases, source, _iso(now), replace=replace)
+
+    def product_and_order(
+        self, product_id: str | None, order_id: str | None, language: str
+    ) -> tuple[str, str]:
+        """The product's name (in `language`) and the order's number, "" when there is none."""
+        with self._read() as s:
+            conn = _raw(s)
+            product = conn.execute(
+                "SELECT name_zh, name_en FROM product WHERE id = ?", (product_id,)
+            ).fetchone()
+            order = conn.execute(
+                "SELECT number FROM customer_order WHERE id = ?", (order_id,)
+            ).fetchone()
+        name = (product[0] if language == "zh-CN" else product[1]) if product else ""
+        return name, order[0] if order else ""
+
+    def record_phrase_use(self, phrase_id: str, now: datetime) -> None:
+        with self._write() as s:
+            library_store.record_use(_raw(s), phrase_id, _iso(now))
+
+    def articles(self) -> list[tuple[Article, library_store.Stored]]:
+        with self._read() as s:
+            return library_store.read_articles(_raw(s))
+
+    def import_articles(
+        self, articles: Sequence[Article], source: str, now: datetime, *, replace: bool = False
+    ) -> library_store.ImportCount:
+        with self._write() as s:
+            return library_store.write_articles(
+                _raw(s), articles, source, _iso(now), replace=replace
+            )
 
     # -- helpers --------------------------------------------------------------------------
 

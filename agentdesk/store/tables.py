@@ -185,3 +185,52 @@ class SyncState(SQLModel, table=True):
     protocol_version: int = 1
     schema_version: str
     signed_in_agent_id: str | None = None
+
+
+class PhraseRow(SQLModel, table=True):
+    """An approved phrase (agentdesk.domain.phrases.Phrase), with its pinyin for search."""
+
+    __tablename__ = "phrase"
+    pk: int | None = Field(default=None, primary_key=True)
+    id: str = Field(unique=True)
+    scenario: str
+    language: str
+    title: str
+    body: str
+    tags_json: str = "[]"
+    teams_json: str = "[]"
+    categories_json: str = "[]"
+    head_pinyin: str = ""
+    head_initials: str = ""
+    body_pinyin: str = ""
+    body_initials: str = ""
+    source: str = "agentdesk"
+    updated_at: str
+
+
+class PhraseUse(SQLModel, table=True):
+    """How often this console's agents inserted a phrase (ranks the helper's results)."""
+
+    __tablename__ = "phrase_use"
+    phrase_id: str = Field(primary_key=True)
+    uses: int = 0
+    last_used_at: str
+
+
+class KbArticleRow(SQLModel, table=True):
+    """A knowledge-base article (agentdesk.domain.phrases.Article), with its pinyin."""
+
+    __tablename__ = "kb_article"
+    pk: int | None = Field(default=None, primary_key=True)
+    id: str = Field(unique=True)
+    title: str
+    body: str
+    language: str
+    category: str = ""
+    tags_json: str = "[]"
+    head_pinyin: str = ""
+    head_initials: str = ""
+    body_pinyin: str = ""
+    body_initials: str = ""
+    source: str = "agentdesk"
+    updated_at: str

@@ -62,12 +62,15 @@ def _message_literals(path: Path) -> set[str]:
 
 
 def test_every_key_used_in_the_code_exists() -> None:
+    from agentdesk.domain.phrases import FIXED_PLACEHOLDERS  # `ticket.number` is not a key
+
     en = i18n.catalog("en")
     missing = set()
     for path in SOURCE.rglob("*.py"):
         if "migrations" in path.parts:
             continue
-        missing |= {f"{path.name}: {key}" for key in _message_literals(path) if key not in en}
+        literals = _message_literals(path) - set(FIXED_PLACEHOLDERS)
+        missing |= {f"{path.name}: {key}" for key in literals if key not in en}
     assert not missing
 
 
