@@ -19,6 +19,7 @@ import typer
 from typer.core import TyperGroup
 
 from agentdesk import i18n
+from agentdesk.cli_incidents import incident_app
 from agentdesk.cli_phrases import kb_app, phrases_app
 from agentdesk.cli_sla import escalation_app, parse_instant, sla_app
 from agentdesk.cli_support import Profile, emit, local_time, profile_of
@@ -58,6 +59,7 @@ app.add_typer(sla_app, name="sla")
 app.add_typer(escalation_app, name="escalation")
 app.add_typer(phrases_app, name="phrases")
 app.add_typer(kb_app, name="kb")
+app.add_typer(incident_app, name="incident")
 
 log = logging.getLogger("agentdesk")
 

@@ -28,3 +28,9 @@ def check_can_take(actor: AgentRecord, ticket: TicketRecord) -> None:
     check_can_work(actor, ticket)
     if ticket.assignee_id not in (None, actor.id):
         raise NotAllowed("error.already_assigned", number=ticket.number)
+
+
+def check_can_declare_incident(actor: AgentRecord) -> None:
+    """Incidents speak for the whole floor: team leads (and admins) declare and close them."""
+    if actor.role not in (Role.LEAD, Role.ADMIN):
+        raise NotAllowed("error.leads_only", role=actor.role.value)

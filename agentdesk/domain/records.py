@@ -154,3 +154,16 @@ class EscalationResult:
             "level": self.escalation_level,
             "notified": list(self.notified),
         }
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    """A major incident (SPEC R13): while open, crisis phrases are pinned for everyone."""
+
+    id: str
+    title: str
+    description: str
+    status: str  # open | closed
+    opened_at: datetime
+    opened_by: str
+    closed_at: datetime | None = None

@@ -114,11 +114,14 @@ class LibrarySearch(ModalScreen[Inserted | None], Generic[T]):
     def matches_filter(self, item: T, value: str) -> bool:
         return True
 
+    def title_text(self) -> str:
+        return t(self.TITLE_KEY)
+
     # -- the screen -----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         with Vertical(id="library-box"):
-            yield Static(t(self.TITLE_KEY), id="library-title", markup=False)
+            yield Static(self.title_text(), id="library-title", markup=False)
             with Horizontal(id="library-bar"):
                 yield Input(placeholder=t("library_ui.search"), id="library-query")
                 choices = self.filters()
@@ -212,10 +215,17 @@ class PhraseHelper(LibrarySearch[Phrase]):
         category: str,
         status: str,
         language: str,
-        crisis: bool = False,
+        incidents: Sequence[str] = (),
     ) -> None:
-        self.category, self.status, self.language, self.crisis = category, status, language, crisis
+        self.category, self.status, self.language = category, status, language
+        self.incidents = list(incidents)  # titles of the open incidents
+        self.crisis = bool(self.incidents)
         super().__init__(entries, values)
+
+    def title_text(self) -> str:
+        title = super().title_text()
+        banners = [t("incident.banner", title=incident) for incident in self.incidents]
+        return "  ·  ".join([title, *banners])
 
     def doc(self, entry: tuple[Phrase, Stored]) -> SearchDoc:
         phrase, stored = entry

@@ -537,6 +537,7 @@ class TicketScreen(Screen[None]):
                 category=tk.category.value,
                 status=tk.status.value,
                 language=reply_language(tk.subject + tk.description),
+                incidents=[i.title for i in repo.incidents()],
             )
         else:
             screen = KnowledgeSearch(repo.articles(), values, tk.category.value)

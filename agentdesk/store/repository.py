@@ -39,6 +39,7 @@ from agentdesk.domain.records import (
     AgentRecord,
     CustomerRecord,
     EscalationResult,
+    IncidentRecord,
     NewCustomer,
     NewTicket,
     TeamRecord,
@@ -51,6 +52,7 @@ from agentdesk.store.tables import (
     Agent,
     AuditLog,
     Customer,
+    Incident,
     PolicySnapshot,
     Team,
     Ticket,
@@ -75,6 +77,18 @@ def _raw(s: Session) -> sqlite3.Connection:
     conn = s.connection().connection.driver_connection
     assert isinstance(conn, sqlite3.Connection)
     return conn
+
+
+def incident_record(row: Incident) -> IncidentRecord:
+    return IncidentRecord(
+        id=row.id,
+        title=row.title,
+        description=row.description,
+        status=row.status,
+        opened_at=datetime.fromisoformat(row.opened_at),
+        opened_by=row.opened_by,
+        closed_at=_dt(row.closed_at),
+    )
 
 
 def ticket_record(row: Ticket) -> TicketRecord:
@@ -782,6 +796,44 @@ class Repository:
             return library_store.write_articles(
                 _raw(s), articles, source, _iso(now), replace=replace
             )
+
+    # -- incidents ---------------------------------------------------------------------------
+
+    def declare_incident(
+        self, title: str, description: str, actor: AgentRecord, now: datetime
+    ) -> IncidentRecord:
+        authority.check_can_declare_incident(actor)
+        row = Incident(
+            id=numbering.new_id(),
+            title=actions.require_text(title, "title"),
+            description=description.strip(),
+            opened_at=_iso(now),
+            opened_by=actor.id,
+        )
+        with self._write() as s:
+            s.add(row)
+            args = {"incident_id": row.id, "title": row.title, "description": row.description}
+            outbox.enqueue(s, "incident.declare.v1", args, None, now)
+        return incident_record(row)
+
+    def close_incident(self, incident_id: str, actor: AgentRecord, now: datetime) -> IncidentRecord:
+        authority.check_can_declare_incident(actor)
+        with self._write() as s:
+            row = s.exec(select(Incident).where(Incident.id == incident_id)).first()
+            if row is None:
+                raise NotFound("error.unknown_incident", incident=incident_id)
+            if row.status == "open":
+                row.status, row.closed_at, row.closed_by = "closed", _iso(now), actor.id
+                s.add(row)
+                outbox.enqueue(s, "incident.close.v1", {"incident_id": row.id}, None, now)
+            return incident_record(row)
+
+    def incidents(self, *, open_only: bool = True) -> list[IncidentRecord]:
+        with self._read() as s:
+            query = select(Incident).order_by(col(Incident.opened_at).desc())
+            if open_only:
+                query = query.where(Incident.status == "open")
+            return [incident_record(row) for row in s.exec(query)]
 
     # -- helpers --------------------------------------------------------------------------
 

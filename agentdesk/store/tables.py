@@ -234,3 +234,17 @@ class KbArticleRow(SQLModel, table=True):
     body_initials: str = ""
     source: str = "agentdesk"
     updated_at: str
+
+
+class Incident(SQLModel, table=True):
+    """A major incident declared by a lead (linking tickets and updates come with crisis mode)."""
+
+    pk: int | None = Field(default=None, primary_key=True)
+    id: str = Field(unique=True)
+    title: str
+    description: str = ""
+    status: str = Field(default="open", index=True)
+    opened_at: str
+    opened_by: str
+    closed_at: str | None = None
+    closed_by: str | None = None

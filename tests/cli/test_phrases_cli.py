@@ -84,3 +84,19 @@ def test_kb_import_and_search_by_pinyin(seeded: Path) -> None:
     assert code == 0 and json.loads(out)["created"] >= 30
     code, out, _ = invoke(seeded, "kb", "list", "--search", "tuikuan", "--json")
     assert code == 0 and "退款" in json.loads(out)[0]["title"]
+
+
+def test_incidents_from_the_command_line(seeded: Path) -> None:
+    code, _, err = invoke(
+        seeded, "incident", "declare", "--title", "Outage", "--agent", "zhang.wei"
+    )
+    assert code != 0 and "leads" in err and "Traceback" not in err
+    args = ["incident", "declare", "--title", "Outage", "--agent", "chen.jing", "--json"]
+    code, out, _ = invoke(seeded, *args)
+    incident = json.loads(out)
+    assert code == 0 and incident["status"] == "open"
+    code, out, _ = invoke(seeded, "incident", "list", "--json")
+    assert [i["title"] for i in json.loads(out)] == ["Outage"]
+    code, _, _ = invoke(seeded, "incident", "close", incident["id"], "--agent", "chen.jing")
+    code, out, _ = invoke(seeded, "incident", "list", "--json")
+    assert code == 0 and json.loads(out) == []

@@ -141,3 +141,35 @@ async def test_the_knowledge_base_inserts_an_answer_or_a_reference(
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert article.id in composer.text and article.title in composer.text
+
+
+async def test_crisis_phrases_are_pinned_while_an_incident_is_open(
+    make_app: AppFactory, library: Path
+) -> None:
+    repo = Repository(database.make_engine(library))
+    lead = repo.agent_by_username("chen.jing")
+    repo.declare_incident("X7 Pro docks not charging", "Batch X7D23", lead, NOW)
+    repo.engine.dispose()
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_refund(app, pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        helper = app.screen
+        assert isinstance(helper, PhraseHelper)
+        crisis = [h.item.scenario.value for h in helper.hits[:5]]
+        assert crisis == ["crisis"] * 5
+        assert "X7 Pro docks not charging" in str(helper.query_one("#library-title").render())
+        await pilot.press(*"tuikuan")  # a search still ranks by match; pins only break ties
+        assert helper.current() is not None
+
+
+async def test_without_an_incident_nothing_is_pinned(make_app: AppFactory, library: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_refund(app, pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        helper = app.screen
+        assert isinstance(helper, PhraseHelper)
+        assert "crisis" not in {h.item.scenario.value for h in helper.hits[:10]}
