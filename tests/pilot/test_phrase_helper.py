@@ -173,3 +173,21 @@ async def test_without_an_incident_nothing_is_pinned(make_app: AppFactory, libra
         helper = app.screen
         assert isinstance(helper, PhraseHelper)
         assert "crisis" not in {h.item.scenario.value for h in helper.hits[:10]}
+
+
+async def test_the_scenario_filter_narrows_the_results(make_app: AppFactory, library: Path) -> None:
+    from textual.widgets import Select
+
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_refund(app, pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        helper = app.screen
+        assert isinstance(helper, PhraseHelper)
+        assert len({h.item.scenario for h in helper.hits}) > 1
+        helper.query_one("#library-scenario", Select).value = "closing"
+        await pilot.pause()
+        assert helper.hits and {h.item.scenario.value for h in helper.hits} == {"closing"}
+        await pilot.press(*"thank")
+        assert helper.hits and {h.item.scenario.value for h in helper.hits} == {"closing"}
