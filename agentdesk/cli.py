@@ -20,7 +20,9 @@ from typer.core import TyperGroup
 
 from agentdesk import i18n
 from agentdesk.cli_incidents import incident_app
+from agentdesk.cli_login import login, logout, whoami
 from agentdesk.cli_phrases import kb_app, phrases_app
+from agentdesk.cli_server import server_app, teams_app, users_app
 from agentdesk.cli_sla import escalation_app, parse_instant, sla_app
 from agentdesk.cli_support import Profile, emit, local_time, profile_of
 from agentdesk.domain.clock import Clock, SystemClock, TravelledClock
@@ -60,6 +62,12 @@ app.add_typer(escalation_app, name="escalation")
 app.add_typer(phrases_app, name="phrases")
 app.add_typer(kb_app, name="kb")
 app.add_typer(incident_app, name="incident")
+app.add_typer(server_app, name="server")
+app.add_typer(users_app, name="users")
+app.add_typer(teams_app, name="teams")
+app.command("login")(login)
+app.command("logout")(logout)
+app.command("whoami")(whoami)
 
 log = logging.getLogger("agentdesk")
 

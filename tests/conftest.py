@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from agentdesk.domain.clock import FrozenClock
 from agentdesk.domain.model import Category, Channel, ComplaintLevel, Priority
 from agentdesk.domain.records import AgentRecord, NewCustomer, NewTicket
 from agentdesk.store import database
+from tests.pg_server import LocalPostgres, PostgresNotFound
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai
 
@@ -148,3 +150,48 @@ def rows(path: Path, sql: str, params: tuple[object, ...] = ()) -> list[tuple[ob
         return conn.execute(sql, params).fetchall()
     finally:
         conn.close()
+
+
+# -- databases for the central server: SQLite and a real PostgreSQL ---------------------------
+
+_pg_databases = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[LocalPostgres]:
+    """One private PostgreSQL cluster for the whole session, on 127.0.0.1 and a free port.
+
+    Skipped only when AGENTDESK_NO_POSTGRES=1; a machine without PostgreSQL fails instead,
+    so that a missing install never passes silently."""
+    if os.environ.get("AGENTDESK_NO_POSTGRES") == "1":
+        pytest.skip("PostgreSQL tests switched off by AGENTDESK_NO_POSTGRES=1")
+    try:
+        server = LocalPostgres()
+    except PostgresNotFound as error:
+        missing = str(error)
+    else:
+        missing = ""
+    if missing:
+        pytest.fail(
+            f"{missing}. `.ci/run` installs it (apt-get install postgresql); "
+            "or set AGENTDESK_NO_POSTGRES=1 to skip the PostgreSQL tests",
+            pytrace=False,
+        )
+    with server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"], ids=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database URL for SQLAlchemy; a test taking it runs once on each backend.
+
+    PostgreSQL is started (once per session) only when a postgresql case runs; each test gets
+    its own database, dropped afterwards (WITH (FORCE), so engines left open do not matter)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/server.db"
+        return
+    server: LocalPostgres = request.getfixturevalue("postgres")
+    name = f"t_{next(_pg_databases)}"
+    url = server.create_database(name)
+    yield url
+    server.drop_database(name)

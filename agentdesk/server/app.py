@@ -1,0 +1,155 @@
+"""The HTTP API: health, sign-in and sessions (the sync endpoints of design/SYNC.md come next).
+
+Every answer to a bad request is a 4xx with a JSON body `{"error": key, "message": text}`; a
+problem the server did not foresee is logged and answered 500 without details.
+
+(No `from __future__ import annotations` here: FastAPI reads the route functions' annotations,
+which name dependencies defined inside `create_app`.)
+"""
+
+import logging
+import os
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.engine import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from agentdesk.domain.clock import Clock, SystemClock
+from agentdesk.domain.errors import AgentdeskError, NotAllowed, NotFound, ValidationFailed
+from agentdesk.i18n import t
+from agentdesk.server import accounts, db
+from agentdesk.server.accounts import Account, AuthFailed
+
+log = logging.getLogger("agentdesk.server")
+PROTOCOL_VERSION = 1
+
+
+class LoginRequest(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class AccountOut(BaseModel):
+    id: str
+    username: str
+    display_name: str
+    role: str
+    team: str
+    language: str
+
+
+class LoginResponse(BaseModel):
+    token: str
+    expires_at: datetime
+    account: AccountOut
+
+
+class WhoAmI(BaseModel):
+    account: AccountOut
+    scopes: list[str] = Field(description="team codes whose tickets this account sees")
+
+
+class Health(BaseModel):
+    status: str
+    backend: str
+    protocol_version: int
+
+
+def _account_out(who: Account) -> AccountOut:
+    return AccountOut(
+        id=who.id,
+        username=who.username,
+        display_name=who.display_name,
+        role=who.role.value,
+        team=who.team_code,
+        language=who.language,
+    )
+
+
+def create_app(engine: Engine, clock: Clock | None = None) -> FastAPI:
+    """The API over an upgraded database (checked here: a stale schema refuses to start)."""
+    db.check_current(engine)
+    clock = clock or SystemClock()
+    app = FastAPI(title="agentdesk server", version=str(PROTOCOL_VERSION))
+    _install_error_handlers(app)
+
+    def bearer(request: Request) -> str:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthFailed("error.token_missing")
+        return token.strip()
+
+    def signed_in(token: Annotated[str, Depends(bearer)]) -> Account:
+        with engine.connect() as conn:
+            return accounts.account_for_token(conn, token, clock.now())
+
+    @app.get("/healthz", response_model=Health)
+    def healthz() -> Health:
+        db.revision(engine)  # the database answers
+        return Health(status="ok", backend=engine.dialect.name, protocol_version=PROTOCOL_VERSION)
+
+    @app.post("/v1/auth/login", response_model=LoginResponse)
+    def login(body: LoginRequest) -> LoginResponse:
+        with engine.begin() as conn:
+            session = accounts.sign_in(conn, body.username, body.password, clock.now())
+        return LoginResponse(
+            token=session.token,
+            expires_at=session.expires_at,
+            account=_account_out(session.account),
+        )
+
+    @app.post("/v1/auth/logout", status_code=204)
+    def logout(token: Annotated[str, Depends(bearer)]) -> None:
+        with engine.begin() as conn:
+            accounts.sign_out(conn, token, clock.now())
+
+    @app.get("/v1/auth/whoami", response_model=WhoAmI)
+    def whoami(who: Annotated[Account, Depends(signed_in)]) -> WhoAmI:
+        with engine.connect() as conn:
+            scopes = accounts.visible_team_codes(conn, who)
+        return WhoAmI(account=_account_out(who), scopes=scopes)
+
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    def answer(
+        status: int, key: str, message: str, headers: dict[str, str] | None = None
+    ) -> JSONResponse:
+        return JSONResponse({"error": key, "message": message}, status_code=status, headers=headers)
+
+    @app.exception_handler(AgentdeskError)
+    def domain_error(_request: Request, exc: AgentdeskError) -> JSONResponse:
+        if isinstance(exc, AuthFailed):
+            return answer(401, exc.key, exc.message(), {"WWW-Authenticate": "Bearer"})
+        status = {NotAllowed: 403, NotFound: 404, ValidationFailed: 400}.get(type(exc), 400)
+        return answer(status, exc.key, exc.message())
+
+    @app.exception_handler(RequestValidationError)
+    def malformed(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first: dict[str, Any] = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(step) for step in first.get("loc", ()))
+        detail = f"{where}: {first.get('msg', 'malformed')}"
+        return answer(400, "error.malformed_request", t("error.malformed_request", detail=detail))
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = getattr(exc, "headers", None)
+        detail = t("error.http", detail=str(exc.detail))
+        return answer(exc.status_code, "error.http", detail, headers)
+
+    @app.exception_handler(Exception)
+    def unforeseen(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled server error")
+        return answer(500, "error.server", t("error.server"))
+
+
+def app_from_env() -> FastAPI:
+    """For uvicorn's workers: the database URL comes from AGENTDESK_SERVER_DB."""
+    return create_app(db.make_engine(os.environ["AGENTDESK_SERVER_DB"]))

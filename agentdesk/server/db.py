@@ -1,0 +1,93 @@
+"""The server database: one URL, PostgreSQL (`postgresql+psycopg://...`) or SQLite
+(`sqlite:///path`), migrated by Alembic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from agentdesk.domain.errors import AgentdeskError
+
+HEAD_REVISION = "s0001"
+
+
+def normalize_url(url: str) -> str:
+    """PostgreSQL URLs use the psycopg (3) driver; anything but PostgreSQL or SQLite is refused."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith(("postgresql+psycopg://", "sqlite:///")):
+        return url
+    raise AgentdeskError("error.bad_db_url", url=redacted(url))
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url.split("@")[-1]
+
+
+def make_engine(url: str) -> Engine:
+    url = normalize_url(url)
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 5})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: object) -> None:
+    cursor = dbapi_conn.cursor()
+    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=5000"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def revision(engine: Engine) -> str | None:
+    """The database's schema revision (None: not an agentdesk server database yet)."""
+    try:
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    except OperationalError as exc:
+        raise AgentdeskError(
+            "error.db_unreachable", url=redacted(str(engine.url)), reason=_first_line(exc)
+        ) from None
+
+
+def upgrade(url: str) -> tuple[str | None, str]:
+    """Bring the database at `url` to the newest schema; returns (before, after)."""
+    from alembic import command
+
+    from agentdesk.server.migrations import alembic_config
+
+    engine = make_engine(url)
+    try:
+        before = revision(engine)
+        if before != HEAD_REVISION:
+            with engine.begin() as conn:
+                cfg = alembic_config()
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        return before, HEAD_REVISION
+    finally:
+        engine.dispose()
+
+
+def check_current(engine: Engine) -> None:
+    """Refuse to serve a database that is missing or not upgraded."""
+    found = revision(engine)
+    if found != HEAD_REVISION:
+        raise AgentdeskError(
+            "error.db_not_upgraded", url=redacted(str(engine.url)), revision=found or "—"
+        )
+
+
+def _first_line(exc: Exception) -> str:
+    return str(getattr(exc, "orig", exc)).strip().splitlines()[0]

@@ -1,0 +1,109 @@
+"""A real `agentdesk server` process and `agentdesk login / whoami / logout` against it."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from agentdesk.cli import app as cli
+
+runner = CliRunner()
+PASSWORD = "correct horse battery"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path, db_url: str) -> Iterator[str]:
+    """`agentdesk server` on 127.0.0.1 over an upgraded database with one agent; stopped by PID."""
+    for args in (
+        ["server", "upgrade"],
+        ["teams", "add", "front_line", "--kind", "front_line"],
+    ):
+        assert runner.invoke(cli, [*args, "--db", db_url]).exit_code == 0
+    add = ["users", "add", "zhang.wei", "--role", "agent", "--team", "front_line"]
+    result = runner.invoke(cli, [*add, "--password-stdin", "--db", db_url], input=PASSWORD)
+    assert result.exit_code == 0, result.stderr
+    port = free_port()
+    command = [sys.executable, "-c", "from agentdesk.cli import main; main()", "server"]
+    command += ["--db", db_url, "--host", "127.0.0.1", "--port", str(port)]
+    env = dict(os.environ, AGENTDESK_HOME=str(tmp_path / "server-home"))
+    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start: {process.stderr.read()!r}")  # type: ignore[union-attr]
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def client_cli(home: Path, *args: str, password: str | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(cli, list(args), input=password, env={"AGENTDESK_HOME": str(home)})
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_login_whoami_logout_against_a_running_server(server: str, tmp_path: Path) -> None:
+    home = tmp_path / "agent-home"
+    code, out, err = client_cli(
+        home, "login", "--server", server, "--user", "zhang.wei", "--password-stdin",
+        password=PASSWORD,
+    )  # fmt: skip
+    assert code == 0, err
+    session = home / "config" / "session.json"
+    if not session.exists():
+        session = next(home.rglob("session.json"))
+    assert stat.S_IMODE(session.stat().st_mode) == 0o600
+    assert PASSWORD not in session.read_text()
+    code, out, _ = client_cli(home, "whoami", "--json")
+    assert code == 0 and json.loads(out)["account"]["username"] == "zhang.wei"
+    assert json.loads(out)["scopes"] == ["front_line"]
+    code, out, _ = client_cli(home, "logout")
+    assert code == 0 and not session.exists()
+    code, _, err = client_cli(home, "whoami")
+    assert code != 0 and "login" in err
+
+
+def test_a_wrong_password_and_an_unreachable_server_are_one_line(
+    server: str, tmp_path: Path
+) -> None:
+    home = tmp_path / "agent-home"
+    code, _, err = client_cli(
+        home, "login", "--server", server, "--user", "zhang.wei", "--password-stdin",
+        password="not the password",
+    )  # fmt: skip
+    assert code != 0 and "401" in err and "Traceback" not in err
+    closed = f"http://127.0.0.1:{free_port()}"
+    code, _, err = client_cli(
+        home, "login", "--server", closed, "--user", "zhang.wei", "--password-stdin",
+        password=PASSWORD,
+    )  # fmt: skip
+    assert code != 0 and "Cannot reach" in err and len(err.strip().splitlines()) == 1
