@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -78,12 +79,12 @@ def create_app(engine: Engine, clock: Clock | None = None) -> FastAPI:
     app = FastAPI(title="agentdesk server", version=str(PROTOCOL_VERSION))
     _install_error_handlers(app)
 
-    def bearer(request: Request) -> str:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+    scheme = HTTPBearer(auto_error=False, description="the token from /v1/auth/login")
+
+    def bearer(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(scheme)]) -> str:
+        if credentials is None or not credentials.credentials.strip():
             raise AuthFailed("error.token_missing")
-        return token.strip()
+        return credentials.credentials.strip()
 
     def signed_in(token: Annotated[str, Depends(bearer)]) -> Account:
         with engine.connect() as conn:
