@@ -7,6 +7,7 @@ import os
 import sys
 from contextlib import contextmanager
 from dataclasses import asdict
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -108,6 +109,27 @@ def server_upgrade(ctx: typer.Context, db_url: DbOption = None) -> None:
     url = database_url(ctx, db_url)
     before, after = db.upgrade(url)
     typer.echo(t("cli_server.upgraded", url=db.redacted(url), before=before or "—", after=after))
+
+
+@server_app.command("seed")
+def server_seed(
+    ctx: typer.Context,
+    store: Annotated[Path, typer.Option("--from", help="The local store to copy, e.g. demo.db.")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
+    db_url: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Fill an empty server database from a local store; every account gets one password."""
+    from agentdesk.server import accounts
+    from agentdesk.server.seeding import seed_from_store
+    from agentdesk.store import database
+
+    if database.store_revision(store) is None:
+        raise ValidationFailed("error.store_missing", path=str(store))
+    password_hash = accounts.hash_password(read_password(password_stdin, confirm=True))
+    with _connection(ctx, db_url) as conn:
+        counts = seed_from_store(conn, store, password_hash, profile_of(ctx).clock.now())
+    emit(counts, as_json, lambda: typer.echo(t("cli_server.seeded", **counts)))
 
 
 # -- accounts -------------------------------------------------------------------------------------

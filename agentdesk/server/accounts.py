@@ -223,6 +223,12 @@ def _revoke_all(conn: Connection, account_id: str, now: datetime) -> None:
     )
 
 
+def visible_team_ids(conn: Connection, who: Account) -> list[str]:
+    if who.role in WIDE_ROLES:
+        return [row["id"] for row in teams(conn)]
+    return [who.team_id]
+
+
 def visible_team_codes(conn: Connection, who: Account) -> list[str]:
     """The teams whose tickets `who` sees: their own, or every team for the wide roles."""
     if who.role in WIDE_ROLES:

@@ -12,7 +12,7 @@ import os
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from agentdesk.domain.clock import Clock, SystemClock
 from agentdesk.domain.errors import AgentdeskError, NotAllowed, NotFound, ValidationFailed
 from agentdesk.i18n import t
-from agentdesk.server import accounts, db
+from agentdesk.server import accounts, db, pull
 from agentdesk.server.accounts import Account, AuthFailed
 
 log = logging.getLogger("agentdesk.server")
@@ -53,6 +53,22 @@ class LoginResponse(BaseModel):
 class WhoAmI(BaseModel):
     account: AccountOut
     scopes: list[str] = Field(description="team codes whose tickets this account sees")
+
+
+class Change(BaseModel):
+    type: str
+    id: str
+    op: str = Field(description="upsert | delete | remove (left this scope)")
+    scope: str
+    row: dict[str, Any] | None
+
+
+class PullResponse(BaseModel):
+    cursor: str
+    has_more: bool
+    reset: bool = Field(description="drop synced data (keep the outbox) and apply from scratch")
+    last_mutation_id: int
+    changes: list[Change]
 
 
 class Health(BaseModel):
@@ -115,6 +131,23 @@ def create_app(engine: Engine, clock: Clock | None = None) -> FastAPI:
         with engine.connect() as conn:
             scopes = accounts.visible_team_codes(conn, who)
         return WhoAmI(account=_account_out(who), scopes=scopes)
+
+    @app.get("/v1/sync/pull", response_model=PullResponse)
+    def sync_pull(
+        who: Annotated[Account, Depends(signed_in)],
+        cursor: Annotated[str | None, Query(max_length=2048)] = None,
+        limit: Annotated[int, Query(ge=1, le=pull.MAX_LIMIT)] = 500,
+    ) -> PullResponse:
+        """Changes visible to the signed-in account since `cursor` (none: from the start)."""
+        with engine.connect() as conn:
+            page = pull.pull(conn, who, cursor, limit)
+        return PullResponse(
+            cursor=page.cursor,
+            has_more=page.has_more,
+            reset=page.reset,
+            last_mutation_id=0,
+            changes=[Change(**c) for c in page.changes],
+        )
 
     return app
 

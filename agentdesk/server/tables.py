@@ -40,3 +40,84 @@ session_token = sa.Table(
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
 )
+
+# -- the synced data (the client store's tables, as the server holds them) -------------------------
+
+customer = sa.Table(
+    "customer",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("phone", sa.String, nullable=False, server_default=""),
+    sa.Column("email", sa.String, nullable=False, server_default=""),
+    sa.Column("address", sa.String, nullable=False, server_default=""),
+    sa.Column("tier", sa.String, nullable=False, server_default="standard"),
+    sa.Column("external_id", sa.String, nullable=True, unique=True),
+    sa.Column("created_at", sa.String, nullable=False),
+)
+
+ticket = sa.Table(
+    "ticket",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),
+    sa.Column("number", sa.String, nullable=False, unique=True),
+    sa.Column("subject", sa.String, nullable=False),
+    sa.Column("description", sa.String, nullable=False),
+    sa.Column("customer_request", sa.String, nullable=False, server_default=""),
+    sa.Column("customer_id", sa.String, sa.ForeignKey("customer.id"), nullable=False),
+    sa.Column("product_id", sa.String, nullable=True),
+    sa.Column("order_id", sa.String, nullable=True),
+    sa.Column("channel", sa.String, nullable=False),
+    sa.Column("category", sa.String, nullable=False),
+    sa.Column("complaint_level", sa.String, nullable=True),
+    sa.Column("priority", sa.String, nullable=False),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("team_id", sa.String, sa.ForeignKey("team.id"), nullable=True),
+    sa.Column("assignee_id", sa.String, nullable=True),
+    sa.Column("created_at", sa.String, nullable=False),
+    sa.Column("updated_at", sa.String, nullable=False),
+    sa.Column("resolved_at", sa.String, nullable=True),
+    sa.Column("resolution", sa.String, nullable=True),
+    sa.Column("root_cause", sa.String, nullable=True),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("escalation_level", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("follow_up_owner_id", sa.String, nullable=True),
+)
+
+ticket_event = sa.Table(
+    "ticket_event",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),
+    sa.Column("ticket_id", sa.String, sa.ForeignKey("ticket.id"), nullable=False, index=True),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("actor_id", sa.String, nullable=True),
+    sa.Column("at", sa.String, nullable=False),
+    sa.Column("body", sa.String, nullable=False, server_default=""),
+    sa.Column("data_json", sa.String, nullable=False, server_default="{}"),
+)
+
+# -- change tracking and the pull cursor (design/SYNC.md) -----------------------------------------
+
+change_index = sa.Table(
+    "change_index",
+    metadata,
+    sa.Column(
+        "seq",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("entity_type", sa.String, nullable=False),
+    sa.Column("entity_id", sa.String, nullable=False),
+    sa.Column("scope", sa.String, nullable=False),
+    sa.Column("op", sa.String, nullable=False),  # upsert | delete | remove
+    sa.Column("xid", sa.BigInteger, nullable=True),  # PostgreSQL: the writing transaction
+    sa.UniqueConstraint("entity_type", "entity_id", "scope", name="ux_change_entity_scope"),
+)
+
+server_meta = sa.Table(
+    "server_meta",
+    metadata,
+    sa.Column("key", sa.String, primary_key=True),
+    sa.Column("value", sa.String, nullable=False),
+)

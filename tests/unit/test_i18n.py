@@ -49,6 +49,11 @@ def _message_literals(path: Path) -> set[str]:
         if isinstance(node, ast.Call)
         for kw in node.keywords
         if kw.arg in ("id", "foreign_key")
+    } | {
+        id(arg)  # sa.ForeignKey("ticket.id") names a column, not a message
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "ForeignKey"
+        for arg in node.args
     }
     return {
         node.value

@@ -1,0 +1,183 @@
+"""The pull side of sync: pages of changes in commit-safe order behind a signed opaque cursor.
+
+On PostgreSQL a change is stamped with its transaction's id and only changes of transactions
+older than every still-running one (`pg_snapshot_xmin`) are handed out, in (xid, seq) order; so a
+transaction that commits late is never skipped. On SQLite one writer at a time makes seq order
+commit order. The cursor is HMAC-signed over the database's epoch, the backend, the position and
+the scopes it was issued for: a cursor from another database, a restored database (position
+ahead of it) or changed team membership answers `reset` and the client pulls from zero.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from agentdesk.domain.errors import ValidationFailed
+from agentdesk.server import changes
+from agentdesk.server.accounts import Account, visible_team_ids
+from agentdesk.server.tables import (
+    account,
+    change_index,
+    customer,
+    server_meta,
+    team,
+    ticket,
+    ticket_event,
+)
+
+CURSOR_VERSION = 1
+MAX_LIMIT = 1000
+ENTITY_TABLES: dict[str, sa.Table] = {
+    "team": team,
+    "agent": account,
+    "customer": customer,
+    "ticket": ticket,
+    "ticket_event": ticket_event,
+}
+PRIVATE_COLUMNS = frozenset({"password_hash"})
+
+
+@dataclass(frozen=True)
+class Position:
+    xid: int  # 0 on SQLite
+    seq: int
+
+
+START = Position(0, 0)
+
+
+@dataclass(frozen=True)
+class Page:
+    changes: list[dict[str, Any]]
+    cursor: str
+    has_more: bool
+    reset: bool
+
+
+def scopes_of(conn: Connection, who: Account) -> list[str]:
+    teams_seen = visible_team_ids(conn, who)
+    return sorted({changes.ALL, changes.NO_TEAM, *(changes.ticket_scope(t) for t in teams_seen)})
+
+
+def pull(conn: Connection, who: Account, cursor: str | None, limit: int) -> Page:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed("error.bad_limit", limit=limit, maximum=MAX_LIMIT)
+    meta = _meta(conn)
+    scopes = scopes_of(conn, who)
+    backend = conn.dialect.name
+    position, reset = START, False
+    if cursor:
+        position, reset = _read_cursor(conn, cursor, meta, backend, scopes)
+    rows = _page(conn, scopes, position, limit + 1, backend)
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    if rows:
+        last = rows[-1]
+        position = Position(int(last["xid"] or 0), int(last["seq"]))
+    found = _entities(conn, rows)
+    return Page(found, _write_cursor(meta, backend, position, scopes), has_more, reset)
+
+
+def _meta(conn: Connection) -> dict[str, str]:
+    return {row.key: row.value for row in conn.execute(sa.select(server_meta))}
+
+
+def _page(
+    conn: Connection, scopes: list[str], after: Position, limit: int, backend: str
+) -> list[Any]:
+    ci = change_index
+    query = sa.select(ci).where(ci.c.scope.in_(scopes))
+    if backend == "postgresql":
+        horizon = sa.text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        query = query.where(
+            sa.tuple_(ci.c.xid, ci.c.seq) > sa.tuple_(sa.literal(after.xid), sa.literal(after.seq)),
+            ci.c.xid < horizon,
+        ).order_by(ci.c.xid, ci.c.seq)
+    else:
+        query = query.where(ci.c.seq > after.seq).order_by(ci.c.seq)
+    return list(conn.execute(query.limit(limit)).mappings())
+
+
+def _entities(conn: Connection, rows: list[Any]) -> list[dict[str, Any]]:
+    """Each change with its entity's current row (upserts whose entity is gone become deletes)."""
+    wanted: dict[str, set[str]] = {}
+    for row in rows:
+        if row["op"] == "upsert":
+            wanted.setdefault(row["entity_type"], set()).add(row["entity_id"])
+    current: dict[tuple[str, str], dict[str, Any]] = {}
+    for entity_type, ids in wanted.items():
+        table = ENTITY_TABLES[entity_type]
+        for found in conn.execute(sa.select(table).where(table.c.id.in_(sorted(ids)))).mappings():
+            data = {k: v for k, v in found.items() if k not in PRIVATE_COLUMNS}
+            current[entity_type, found["id"]] = data
+    out = []
+    for row in rows:
+        key = (row["entity_type"], row["entity_id"])
+        op = row["op"]
+        entity = current.get(key) if op == "upsert" else None
+        if op == "upsert" and entity is None:
+            op = "delete"
+        out.append({"type": key[0], "id": key[1], "op": op, "scope": row["scope"], "row": entity})
+    return out
+
+
+# -- the cursor -----------------------------------------------------------------------------------
+
+
+def _scope_hash(scopes: list[str]) -> str:
+    return hashlib.sha256("\n".join(scopes).encode()).hexdigest()[:16]
+
+
+def _write_cursor(meta: dict[str, str], backend: str, at: Position, scopes: list[str]) -> str:
+    body = {
+        "v": CURSOR_VERSION,
+        "epoch": meta["epoch"],
+        "backend": backend,
+        "xid": at.xid,
+        "seq": at.seq,
+        "scopes": _scope_hash(scopes),
+    }
+    raw = json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
+    mac = hmac.new(meta["cursor_secret"].encode(), raw, hashlib.sha256).hexdigest()[:32]
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=") + "." + mac
+
+
+def _read_cursor(
+    conn: Connection, cursor: str, meta: dict[str, str], backend: str, scopes: list[str]
+) -> tuple[Position, bool]:
+    """(where to continue, whether the client must start over: the scopes changed, or the
+    database is behind the cursor — restored from a backup). A cursor that does not verify under
+    this database's key (forged, or from another database) is refused."""
+    try:
+        encoded, mac = cursor.split(".", 1)
+        raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        body = json.loads(raw)
+        position = Position(int(body["xid"]), int(body["seq"]))
+    except (ValueError, KeyError, TypeError):
+        raise ValidationFailed("error.bad_cursor") from None
+    expected = hmac.new(meta["cursor_secret"].encode(), raw, hashlib.sha256).hexdigest()[:32]
+    if not hmac.compare_digest(mac, expected):
+        raise ValidationFailed("error.bad_cursor")  # forged, or issued by another database
+    if (
+        body.get("v") != CURSOR_VERSION
+        or body.get("epoch") != meta["epoch"]
+        or body.get("backend") != backend
+        or body.get("scopes") != _scope_hash(scopes)
+        or position.seq > _last_seq(conn)
+    ):
+        return START, True
+    return position, False
+
+
+def _last_seq(conn: Connection) -> int:
+    return int(
+        conn.execute(sa.select(sa.func.coalesce(sa.func.max(change_index.c.seq), 0))).scalar() or 0
+    )
