@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from agentdesk.domain.clock import Clock, SystemClock
 from agentdesk.domain.errors import AgentdeskError, NotAllowed, NotFound, ValidationFailed
 from agentdesk.i18n import t
-from agentdesk.server import accounts, db, pull
+from agentdesk.server import accounts, db, pull, push
 from agentdesk.server.accounts import Account, AuthFailed
 
 log = logging.getLogger("agentdesk.server")
@@ -53,6 +53,33 @@ class LoginResponse(BaseModel):
 class WhoAmI(BaseModel):
     account: AccountOut
     scopes: list[str] = Field(description="team codes whose tickets this account sees")
+
+
+class MutationIn(BaseModel):
+    id: int = Field(ge=1, description="the client's mutation id (1, 2, 3 … per client)")
+    uuid: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=64, description="e.g. ticket.set_status.v1")
+    args: dict[str, Any]
+    client_time: str | None = Field(default=None, max_length=64, description="display only")
+
+
+class PushRequest(BaseModel):
+    client_id: str = Field(min_length=8, max_length=64)
+    protocol_version: int
+    schema_version: str = Field(default="", max_length=32)
+    mutations: list[MutationIn]
+
+
+class MutationResult(BaseModel):
+    id: int
+    status: str = Field(description="applied | duplicate | rejected | conflict")
+    detail: str
+
+
+class PushResponse(BaseModel):
+    last_mutation_id: int
+    results: list[MutationResult]
+    stopped_at: int | None = Field(description="the first id after a gap (push from there)")
 
 
 class Change(BaseModel):
@@ -132,6 +159,26 @@ def create_app(engine: Engine, clock: Clock | None = None) -> FastAPI:
             scopes = accounts.visible_team_codes(conn, who)
         return WhoAmI(account=_account_out(who), scopes=scopes)
 
+    @app.post("/v1/sync/push", response_model=PushResponse)
+    def sync_push(
+        body: PushRequest, who: Annotated[Account, Depends(signed_in)]
+    ) -> PushResponse | JSONResponse:
+        """Apply the client's mutations in order, each exactly once; outcomes per item."""
+        if body.protocol_version != PROTOCOL_VERSION:
+            raise push.UnsupportedVersion("error.protocol", version=body.protocol_version)
+        if len(body.mutations) > push.MAX_BATCH:
+            message = t("error.batch_too_large", count=len(body.mutations), maximum=push.MAX_BATCH)
+            return JSONResponse({"error": "error.batch_too_large", "message": message}, 413)
+        mutations = [push.Mutation(m.id, m.uuid, m.name, m.args) for m in body.mutations]
+        done = push.push(engine, who, body.client_id, mutations, clock.now())
+        return PushResponse(
+            last_mutation_id=done.last_mutation_id,
+            results=[
+                MutationResult(id=r.id, status=r.status, detail=r.detail) for r in done.results
+            ],
+            stopped_at=done.stopped_at,
+        )
+
     @app.get("/v1/sync/pull", response_model=PullResponse)
     def sync_pull(
         who: Annotated[Account, Depends(signed_in)],
@@ -162,7 +209,14 @@ def _install_error_handlers(app: FastAPI) -> None:
     def domain_error(_request: Request, exc: AgentdeskError) -> JSONResponse:
         if isinstance(exc, AuthFailed):
             return answer(401, exc.key, exc.message(), {"WWW-Authenticate": "Bearer"})
-        status = {NotAllowed: 403, NotFound: 404, ValidationFailed: 400}.get(type(exc), 400)
+        statuses = {
+            NotAllowed: 403,
+            NotFound: 404,
+            ValidationFailed: 400,
+            push.ClientStateMismatch: 409,
+            push.UnsupportedVersion: 426,
+        }
+        status = statuses.get(type(exc), 400)
         return answer(status, exc.key, exc.message())
 
     @app.exception_handler(RequestValidationError)

@@ -12,7 +12,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from agentdesk.domain.errors import AgentdeskError
 
-HEAD_REVISION = "s0002"
+HEAD_REVISION = "s0003"
 
 
 def normalize_url(url: str) -> str:
@@ -37,11 +37,15 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 5})
         event.listen(engine, "connect", _sqlite_pragmas)
+        # One writer at a time, taken at BEGIN: a push's read of the client's last mutation id
+        # and its write can never interleave with another push's.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
     return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: object) -> None:
+    dbapi_conn.isolation_level = None  # transactions begin where SQLAlchemy says (see above)
     cursor = dbapi_conn.cursor()
     for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=5000"):
         cursor.execute(f"PRAGMA {pragma}")

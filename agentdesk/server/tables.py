@@ -121,3 +121,26 @@ server_meta = sa.Table(
     sa.Column("key", sa.String, primary_key=True),
     sa.Column("value", sa.String, nullable=False),
 )
+
+sync_client = sa.Table(
+    "sync_client",
+    metadata,
+    sa.Column("client_id", sa.String, primary_key=True),
+    sa.Column("account_id", sa.String, nullable=False),
+    sa.Column("last_mutation_id", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+mutation_receipt = sa.Table(
+    "mutation_receipt",
+    metadata,
+    sa.Column("client_id", sa.String, primary_key=True),
+    sa.Column("mutation_id", sa.BigInteger, primary_key=True),
+    sa.Column("mutation_uuid", sa.String, nullable=False),
+    sa.Column("account_id", sa.String, nullable=False),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("args_json", sa.Text, nullable=False),  # kept even when rejected
+    sa.Column("status", sa.String, nullable=False),  # applied | rejected | conflict
+    sa.Column("detail", sa.Text, nullable=False, server_default=""),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)

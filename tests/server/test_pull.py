@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -15,40 +13,9 @@ from sqlalchemy.engine import Engine
 from agentdesk.domain.errors import ValidationFailed
 from agentdesk.server import accounts, changes, db, pull
 from agentdesk.server.app import create_app
-from agentdesk.server.seeding import seed_from_store
 from agentdesk.server.tables import ticket
 from tests.conftest import NOW
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def engine(db_url: str, seeded: Path) -> Iterator[Engine]:
-    """A server database seeded from the tests' store: 4 teams, 5 agents, 2 customers, 3 tickets."""
-    db.upgrade(db_url)
-    server = db.make_engine(db_url)
-    with server.begin() as conn:
-        seed_from_store(conn, seeded, accounts.hash_password(PASSWORD), NOW)
-    yield server
-    server.dispose()
-
-
-def who(engine: Engine, username: str) -> accounts.Account:
-    with engine.connect() as conn:
-        return accounts.account_by_username(conn, username)
-
-
-def pull_all(engine: Engine, account: accounts.Account, cursor: str | None = None,
-             limit: int = 500) -> tuple[list[dict[str, Any]], str]:  # fmt: skip
-    """Every page until has_more is false; returns the changes and the last cursor."""
-    found: list[dict[str, Any]] = []
-    while True:
-        with engine.connect() as conn:
-            page = pull.pull(conn, account, cursor, limit)
-        found += page.changes
-        cursor = page.cursor
-        if not page.has_more:
-            return found, cursor
+from tests.server.conftest import PASSWORD, pull_all, who
 
 
 def touch_ticket(engine: Engine, ticket_id: str, subject: str) -> None:

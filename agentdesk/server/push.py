@@ -1,0 +1,162 @@
+"""The push side of sync: each mutation applied exactly once, in the client's order.
+
+Exactly once = the client resends until it hears back + the server de-duplicates by
+(client_id, mutation_id). Each mutation runs in its own short transaction that first locks the
+client's row (`FOR UPDATE` on PostgreSQL; SQLite's single writer): an id already seen is a
+duplicate (its first result is reported again), an id beyond the next one is a gap (stop and say
+where), anything else is applied — or recorded as rejected or conflict with its payload kept, and
+the queue moves on (one poison item never blocks an agent).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from agentdesk.domain import authority
+from agentdesk.domain.errors import AgentdeskError, ValidationFailed
+from agentdesk.domain.records import AgentRecord
+from agentdesk.server import intents
+from agentdesk.server.accounts import Account, utc
+from agentdesk.server.tables import mutation_receipt, sync_client
+
+MAX_BATCH = 500
+
+
+class ClientStateMismatch(AgentdeskError):
+    """The client's mutation ids do not match what the server saw (e.g. restored from an old
+    backup): 409, the client takes a new client id and pushes its outbox again."""
+
+
+class UnsupportedVersion(AgentdeskError):
+    """An intent version this server does not speak: 426, the client keeps its outbox."""
+
+
+@dataclass(frozen=True)
+class Mutation:
+    id: int
+    uuid: str
+    name: str
+    args: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Result:
+    id: int
+    status: str  # applied | duplicate | rejected | conflict
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class PushResult:
+    last_mutation_id: int
+    results: list[Result]
+    stopped_at: int | None
+
+
+def check_batch(who: Account, mutations: list[Mutation]) -> None:
+    """Refusals of the whole request: a read-only role (403), a name the server does not know
+    (400; an older/newer version of a known intent: 426 by the caller)."""
+    authority.check_can_write(
+        AgentRecord(who.id, who.username, who.display_name, who.role, who.team_id)
+    )
+    known_bases = {name.rsplit(".", 1)[0] for name in intents.INTENTS}
+    for m in mutations:
+        if m.name in intents.INTENTS:
+            continue
+        if m.name.rsplit(".", 1)[0] in known_bases:
+            raise UnsupportedVersion("error.intent_version", name=m.name, id=m.id)
+        raise ValidationFailed("error.unknown_intent", name=m.name, id=m.id)
+
+
+def push(
+    engine: Engine, who: Account, client_id: str, mutations: list[Mutation], now: datetime
+) -> PushResult:
+    check_batch(who, mutations)
+    results: list[Result] = []
+    last = 0
+    for m in mutations:
+        outcome = _one(engine, who, client_id, m, now)
+        if outcome is None:  # a gap: earlier mutations are missing
+            return PushResult(last, results, m.id)
+        result, last = outcome
+        results.append(result)
+    if not mutations:
+        last = _last_id(engine, client_id)
+    return PushResult(last, results, None)
+
+
+def _one(
+    engine: Engine, who: Account, client_id: str, m: Mutation, now: datetime
+) -> tuple[Result, int] | None:
+    with engine.begin() as conn:
+        last = _lock_client(conn, client_id, who, now)
+        if m.id <= last:
+            return _duplicate(conn, client_id, m), last
+        if m.id != last + 1:
+            return None
+        outcome = intents.apply(conn, who, m.name, m.args, now)
+        conn.execute(
+            mutation_receipt.insert().values(
+                client_id=client_id,
+                mutation_id=m.id,
+                mutation_uuid=m.uuid,
+                account_id=who.id,
+                name=m.name,
+                args_json=json.dumps(m.args, ensure_ascii=False, sort_keys=True),
+                status=outcome.status,
+                detail=outcome.detail,
+                at=utc(now),
+            )
+        )
+        conn.execute(
+            sync_client.update()
+            .where(sync_client.c.client_id == client_id)
+            .values(last_mutation_id=m.id, account_id=who.id, updated_at=utc(now))
+        )
+        return Result(m.id, outcome.status, outcome.detail), m.id
+
+
+def _lock_client(conn: sa.Connection, client_id: str, who: Account, now: datetime) -> int:
+    query = sa.select(sync_client.c.last_mutation_id).where(sync_client.c.client_id == client_id)
+    found = conn.execute(query.with_for_update()).scalar()
+    if found is None:  # a new client; two first pushes at once: one inserts, both then lock
+        values = {"client_id": client_id, "account_id": who.id, "updated_at": utc(now)}
+        conn.execute(_insert_ignoring_duplicates(conn).values(last_mutation_id=0, **values))
+        found = conn.execute(query.with_for_update()).scalar()
+    return int(found or 0)
+
+
+def _duplicate(conn: sa.Connection, client_id: str, m: Mutation) -> Result:
+    receipt = conn.execute(
+        sa.select(
+            mutation_receipt.c.status, mutation_receipt.c.detail, mutation_receipt.c.mutation_uuid
+        ).where(mutation_receipt.c.client_id == client_id, mutation_receipt.c.mutation_id == m.id)
+    ).first()
+    if receipt is not None and receipt.mutation_uuid != m.uuid:
+        raise ClientStateMismatch("error.client_state", client_id=client_id, id=m.id)
+    detail = f"{receipt.status}: {receipt.detail}".rstrip(": ") if receipt else ""
+    return Result(m.id, "duplicate", detail)
+
+
+def _last_id(engine: Engine, client_id: str) -> int:
+    with engine.connect() as conn:
+        query = sa.select(sync_client.c.last_mutation_id).where(
+            sync_client.c.client_id == client_id
+        )
+        return int(conn.execute(query).scalar() or 0)
+
+
+def _insert_ignoring_duplicates(conn: sa.Connection) -> Any:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(sync_client).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(sync_client).on_conflict_do_nothing()
