@@ -132,6 +132,16 @@ def server_seed(
     emit(counts, as_json, lambda: typer.echo(t("cli_server.seeded", **counts)))
 
 
+@server_app.command("restored")
+def server_restored(ctx: typer.Context, db_url: DbOption = None) -> None:
+    """Run after restoring the database from a backup: every client pulls its data again."""
+    from agentdesk.server.maintenance import rotate_epoch
+
+    with _connection(ctx, db_url) as conn:
+        rotate_epoch(conn)
+    typer.echo(t("cli_server.restored"))
+
+
 # -- accounts -------------------------------------------------------------------------------------
 
 

@@ -8,22 +8,51 @@ the reason), a stale expectation (status moved on, someone else claimed it) is a
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
-from agentdesk.domain import actions, authority, numbering, status_flow
-from agentdesk.domain.errors import AgentdeskError, InvalidTransition, NotFound
-from agentdesk.domain.model import Category, Channel, ComplaintLevel, EventKind, Priority, Status
-from agentdesk.domain.records import AgentRecord, TicketRecord
+from agentdesk.domain import actions, authority, numbering, status_flow, validation
+from agentdesk.domain.errors import (
+    AgentdeskError,
+    InvalidTransition,
+    NotAllowed,
+    NotFound,
+    ValidationFailed,
+)
+from agentdesk.domain.escalation import raised
+from agentdesk.domain.model import (
+    Category,
+    Channel,
+    ComplaintLevel,
+    CustomerTier,
+    EventKind,
+    Priority,
+    ReviewDecision,
+    Role,
+    Status,
+)
+from agentdesk.domain.phrase_check import RuleSet, check_before_send
+from agentdesk.domain.records import AgentRecord, NewCustomer, TicketRecord
 from agentdesk.server import changes
-from agentdesk.server.accounts import Account
-from agentdesk.server.tables import ticket, ticket_event
+from agentdesk.server.accounts import Account, utc
+from agentdesk.server.tables import (
+    account,
+    audit_log,
+    customer,
+    incident,
+    team,
+    ticket,
+    ticket_event,
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +73,7 @@ class AddEvent(_Args):
     event_id: str
     kind: str
     body: str
+    override_reason: str | None = None  # a reply sent despite an `override` phrase rule
 
 
 class SetStatus(_Args):
@@ -58,6 +88,87 @@ class Claim(_Args):
     ticket_id: str
     assignee_id: str
     event_id: str | None = None
+
+
+class CreateCustomer(_Args):
+    customer_id: str
+    name: str
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    tier: str = CustomerTier.STANDARD.value
+
+
+class CreateTicket(_Args):
+    """The console's new ticket row (repository.create_ticket); what the server derives itself
+    (status, clocks, timestamps, version, escalation) is not taken from it."""
+
+    id: str
+    number: str
+    subject: str
+    description: str
+    customer_request: str = ""
+    customer_id: str
+    product_id: str | None = None
+    order_id: str | None = None
+    channel: str
+    category: str
+    complaint_level: str | None = None
+    priority: str = Priority.NORMAL.value
+    team_id: str | None = None
+    assignee_id: str | None = None
+    created_event_id: str | None = None  # the console's own event ids, when it sends them
+    assignment_event_id: str | None = None
+
+
+class Transfer(_Args):
+    ticket_id: str
+    team_id: str
+    note: str = ""
+
+
+class Resolve(_Args):
+    ticket_id: str
+    resolution: str = ""
+    root_cause: str = ""
+
+
+class Review(_Args):
+    ticket_id: str
+    event_id: str
+    decision: str
+    note: str = ""
+
+
+class Escalate(_Args):
+    """One escalation step the console's sweeper fired (EscalationResult.event_data)."""
+
+    ticket_id: str
+    step: str
+    clock: str
+    cycle: int
+    breached_at: str = ""
+    owner_id: str | None = None
+    priority_from: str | None = None
+    priority_to: str | None = None
+    level: int = 0
+    notified: list[str] = Field(default_factory=list)
+
+
+class RevealPii(_Args):
+    customer_id: str
+    reason: str = ""
+    ticket_id: str | None = None
+
+
+class DeclareIncident(_Args):
+    incident_id: str
+    title: str = ""
+    description: str = ""
+
+
+class CloseIncident(_Args):
+    incident_id: str
 
 
 Handler = Callable[[Connection, Account, Any, datetime], Outcome]
@@ -108,6 +219,14 @@ def _agent(who: Account) -> AgentRecord:
     return AgentRecord(who.id, who.username, who.display_name, who.role, who.team_id)
 
 
+@lru_cache(maxsize=1)
+def _rules() -> RuleSet:
+    """The shipped banned-phrase rules replies are checked against (loaded once)."""
+    from agentdesk.io.phrase_files import load_rules
+
+    return load_rules()
+
+
 def _ticket(conn: Connection, ticket_id: str) -> Any:
     row = (
         conn.execute(sa.select(ticket).where(ticket.c.id == ticket_id).with_for_update())
@@ -117,6 +236,10 @@ def _ticket(conn: Connection, ticket_id: str) -> Any:
     if row is None:
         raise NotFound("error.unknown_ticket", ticket=ticket_id)
     return row
+
+
+def _exists(conn: Connection, table: sa.Table, ident: str) -> bool:
+    return conn.execute(sa.select(table.c.id).where(table.c.id == ident)).first() is not None
 
 
 def _may_work(who: Account, row: Any) -> None:
@@ -155,27 +278,29 @@ def _event(
     conn: Connection,
     row: Any,
     kind: EventKind,
-    who: Account,
+    who: Account | None,
     now: datetime,
     body: str = "",
     data: dict[str, Any] | None = None,
     event_id: str | None = None,
-) -> None:
+) -> bool:
+    """A timeline entry (`who` None: the system); False when that event id is already there."""
     ident = event_id or numbering.new_id()
-    if conn.execute(sa.select(ticket_event.c.id).where(ticket_event.c.id == ident)).first():
-        return  # the same client-made event again: already there
+    if _exists(conn, ticket_event, ident):
+        return False  # the same client-made event again: already there
     conn.execute(
         ticket_event.insert().values(
             id=ident,
             ticket_id=row["id"],
             kind=kind.value,
-            actor_id=who.id,
+            actor_id=who.id if who is not None else None,
             at=now.isoformat(),
             body=body,
             data_json=json.dumps(data or {}, ensure_ascii=False, sort_keys=True),
         )
     )
     changes.record(conn, "ticket_event", ident, changes.ticket_scope(row["team_id"]))
+    return True
 
 
 def _update(conn: Connection, row: Any, now: datetime, **values: Any) -> None:
@@ -187,26 +312,57 @@ def _update(conn: Connection, row: Any, now: datetime, **values: Any) -> None:
     changes.record(conn, "ticket", row["id"], changes.ticket_scope(row["team_id"]))
 
 
+def _move_with_timeline(
+    conn: Connection, ticket_id: str, old_team: str | None, new_team: str | None
+) -> None:
+    """The ticket and every entry of its timeline leave the old team's scope for the new one
+    (`changes.moved` for each, batched): the old team's clients pull `remove`, the new team's
+    `upsert` (SYNC T21). Call it after the ticket's last write in this transaction."""
+    old, new = changes.ticket_scope(old_team), changes.ticket_scope(new_team)
+    if old == new:
+        return
+    events = conn.execute(
+        sa.select(ticket_event.c.id)
+        .where(ticket_event.c.ticket_id == ticket_id)
+        .order_by(ticket_event.c.at, ticket_event.c.id)
+    ).scalars()
+    entities = [("ticket", ticket_id)] + [("ticket_event", ident) for ident in events]
+    changes.record_many(conn, [(kind, ident, old) for kind, ident in entities], "remove")
+    changes.record_many(conn, [(kind, ident, new) for kind, ident in entities])
+
+
+def _audit(
+    conn: Connection, who: Account, now: datetime, action: str, target: str, reason: str
+) -> None:
+    conn.execute(
+        audit_log.insert().values(
+            at=utc(now), actor_id=who.id, action=action, target=target, reason=reason
+        )
+    )
+
+
 # -- the intents ----------------------------------------------------------------------------------
 
 
 def add_event(conn: Connection, who: Account, args: AddEvent, now: datetime) -> Outcome:
-    """A reply, note or call log: append-only, keyed by the client's event id (never conflicts)."""
+    """A reply, note or call log: append-only, keyed by the client's event id (never conflicts).
+    A reply passes the pre-send phrase check here too; an override with a reason is kept on
+    the reply and in the audit log, as the console does."""
     kind = actions.parse_enum(EventKind, args.kind, "kind")
     actions.check_message_kind(kind)
     body = actions.require_text(args.body, "body")
     row = _ticket(conn, args.ticket_id)
     _may_work(who, row)
-    _event(
-        conn,
-        row,
-        kind,
-        who,
-        now,
-        body,
-        {"direction": "outbound"} if kind is EventKind.REPLY else {},
-        args.event_id,
-    )
+    data: dict[str, Any] = {}
+    if kind is EventKind.REPLY:
+        overridden = check_before_send(_rules(), body, args.override_reason)
+        data = {"direction": "outbound", "channel": row["channel"]}
+        if overridden:
+            data["phrase_override"] = overridden
+    added = _event(conn, row, kind, who, now, body, data, args.event_id)
+    if added and "phrase_override" in data:
+        reason = str(data["phrase_override"]["reason"])
+        _audit(conn, who, now, "phrase_override", f"event:{args.event_id}", reason)
     _update(conn, row, now)
     return APPLIED
 
@@ -231,7 +387,8 @@ def set_status(conn: Connection, who: Account, args: SetStatus, now: datetime) -
 
 
 def claim(conn: Connection, who: Account, args: Claim, now: datetime) -> Outcome:
-    """Take a ticket: only while it is unassigned (or already the claimer's); first commit wins."""
+    """Take a ticket: only while it is unassigned (or already the claimer's); first commit wins.
+    A ticket without a team joins the claimer's, with its timeline."""
     row = _ticket(conn, args.ticket_id)
     _may_work(who, row)
     if args.assignee_id != who.id:
@@ -246,19 +403,339 @@ def claim(conn: Connection, who: Account, args: Claim, now: datetime) -> Outcome
     if row["status"] == Status.NEW.value:
         values["status"] = Status.ASSIGNED.value
     _update(conn, row, now, **values)
-    if values["team_id"] != row["team_id"]:
-        changes.moved(
-            conn,
-            "ticket",
-            row["id"],
-            changes.ticket_scope(row["team_id"]),
-            changes.ticket_scope(values["team_id"]),
+    _move_with_timeline(conn, row["id"], row["team_id"], values["team_id"])
+    return APPLIED
+
+
+def create_customer(conn: Connection, who: Account, args: CreateCustomer, now: datetime) -> Outcome:
+    """A customer made at intake, checked as the console checks it; the same id again is a
+    no-op (the first one stays)."""
+    authority.check_can_write(_agent(who))
+    tier = actions.parse_enum(CustomerTier, args.tier, "tier")
+    new = validation.check_new_customer(
+        NewCustomer(args.name, args.phone, args.email, args.address, tier)
+    )
+    if _exists(conn, customer, args.customer_id):
+        return APPLIED
+    conn.execute(
+        customer.insert().values(
+            id=args.customer_id,
+            name=new.name,
+            phone=new.phone,
+            email=new.email,
+            address=new.address,
+            tier=new.tier.value,
+            created_at=now.isoformat(),
         )
+    )
+    changes.record(conn, "customer", args.customer_id, changes.ALL)
+    return APPLIED
+
+
+NUMBER_ATTEMPTS = 5  # a number taken by a concurrent commit: take the next one, this many times
+
+
+def create_ticket(conn: Connection, who: Account, args: CreateTicket, now: datetime) -> Outcome:
+    """A ticket made at the console, with its `created` (and `assignment`) timeline entries.
+    The client numbers tickets itself: a number another ticket already holds is replaced by the
+    day's next free one (the client learns it by pulling)."""
+    actor = _agent(who)
+    authority.check_can_write(actor)
+    if _exists(conn, ticket, args.id):
+        return APPLIED  # the same ticket again
+    wanted = args.number.strip().upper()
+    match = numbering.NUMBER_PATTERN.match(wanted)
+    if match is None:
+        raise ValidationFailed("error.bad_ticket_number", value=args.number)
+    channel = actions.parse_enum(Channel, args.channel, "channel")
+    category = actions.parse_enum(Category, args.category, "category")
+    level = (
+        actions.parse_enum(ComplaintLevel, args.complaint_level, "complaint_level")
+        if args.complaint_level
+        else None
+    )
+    actions.check_complaint_level(category, level)
+    priority = actions.parse_enum(Priority, args.priority, "priority")
+    subject = actions.require_text(args.subject, "subject")
+    description = actions.require_text(args.description, "description")
+    if args.team_id is not None:
+        code = conn.execute(sa.select(team.c.code).where(team.c.id == args.team_id)).scalar()
+        if code is None:
+            raise NotFound("error.unknown_team", team=args.team_id)
+        if who.role is Role.AGENT and args.team_id != who.team_id:
+            raise NotAllowed("error.create_other_team", team=code)
+    if args.assignee_id not in (None, who.id):
+        raise NotAllowed("error.create_assignee")
+    if not _exists(conn, customer, args.customer_id):
+        raise NotFound("error.unknown_customer", customer=args.customer_id)
+    values = {
+        "id": args.id,
+        "subject": subject,
+        "description": description,
+        "customer_request": args.customer_request.strip(),
+        "customer_id": args.customer_id,
+        "product_id": args.product_id,
+        "order_id": args.order_id,
+        "channel": channel.value,
+        "category": category.value,
+        "complaint_level": level.value if level else None,
+        "priority": priority.value,
+        "status": (Status.ASSIGNED if args.assignee_id else Status.NEW).value,
+        "team_id": args.team_id,
+        "assignee_id": args.assignee_id,
+        "created_at": now.isoformat(),
+        "updated_at": now.isoformat(),
+        "version": 1,
+    }
+    number = _insert_numbered(conn, values, wanted, f"T-{match.group(1)}-")
+    if number is None:
+        return APPLIED  # the same ticket, committed meanwhile by a concurrent push
+    row = {"id": args.id, "team_id": args.team_id}
+    changes.record(conn, "ticket", args.id, changes.ticket_scope(args.team_id))
+    created = {"channel": channel.value, "category": category.value}
+    _event(conn, row, EventKind.CREATED, who, now, description, created, args.created_event_id)
+    if args.assignee_id:
+        assigned = {"team_id": args.team_id, "assignee_id": args.assignee_id}
+        _event(conn, row, EventKind.ASSIGNMENT, who, now, "", assigned, args.assignment_event_id)
+    if number != wanted:
+        return Outcome("applied", f"renumbered {wanted} → {number}")
+    return APPLIED
+
+
+def _insert_numbered(
+    conn: Connection, values: dict[str, Any], wanted: str, prefix: str
+) -> str | None:
+    """Insert the ticket under `wanted`, or the day's next free number when another ticket holds
+    it (also one taken by a concurrent commit: the unique index refuses, we take the next).
+    Returns the number used; None when a concurrent push inserted this very ticket."""
+    number = wanted
+    for attempt in range(NUMBER_ATTEMPTS):
+        if conn.execute(sa.select(ticket.c.id).where(ticket.c.number == number)).first():
+            number = _next_number(conn, prefix)
+        savepoint = conn.begin_nested()
+        try:
+            conn.execute(ticket.insert().values(**values, number=number))
+        except IntegrityError:
+            savepoint.rollback()
+            if attempt == NUMBER_ATTEMPTS - 1:
+                raise
+            if _exists(conn, ticket, values["id"]):
+                return None
+            continue
+        savepoint.commit()
+        return number
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _next_number(conn: Connection, prefix: str) -> str:
+    """The day's next number after the highest one in use (as the console counts)."""
+    numbers = conn.execute(
+        sa.select(ticket.c.number).where(ticket.c.number.like(prefix + "%"))
+    ).scalars()
+    suffixes = (n[len(prefix) :] for n in numbers)
+    seq = max((int(s) for s in suffixes if s.isdigit()), default=0) + 1
+    return f"{prefix}{seq:04d}"
+
+
+def transfer(conn: Connection, who: Account, args: Transfer, now: datetime) -> Outcome:
+    """Hand an open ticket to another team with a hand-off note: unassigned, back to assigned;
+    the ticket and its whole timeline move to the new team's scope."""
+    note = actions.require_text(args.note, "handoff_note")
+    target = conn.execute(
+        sa.select(team.c.id, team.c.code).where(team.c.id == args.team_id)
+    ).first()
+    if target is None:
+        raise NotFound("error.unknown_team", team=args.team_id)
+    row = _ticket(conn, args.ticket_id)
+    _may_work(who, row)
+    current = Status(row["status"])
+    if not status_flow.is_open(current):
+        raise ValidationFailed("error.transfer_closed", number=row["number"])
+    if row["team_id"] == target.id:
+        raise ValidationFailed("error.transfer_same_team", team=target.code)
+    data = {"from_team": row["team_id"], "to_team": target.id, "from_assignee": row["assignee_id"]}
+    _event(conn, row, EventKind.TRANSFER, who, now, note, data)
+    values: dict[str, Any] = {"team_id": target.id, "assignee_id": None}
+    if current is not Status.ASSIGNED:
+        moved = {"from": current.value, "to": Status.ASSIGNED.value}
+        _event(conn, row, EventKind.STATUS_CHANGE, who, now, data=moved)
+        values["status"] = Status.ASSIGNED.value
+    _update(conn, row, now, **values)
+    _move_with_timeline(conn, row["id"], row["team_id"], target.id)
+    return APPLIED
+
+
+def resolve(conn: Connection, who: Account, args: Resolve, now: datetime) -> Outcome:
+    """Resolve with a resolution text and a root cause; a ticket whose status no longer allows
+    resolving (already resolved, closed, still new) is a conflict."""
+    text = actions.require_text(args.resolution, "resolution")
+    if not args.root_cause.strip():
+        raise ValidationFailed("error.required", field="root_cause")
+    cause = actions.parse_root_cause(args.root_cause.strip())
+    row = _ticket(conn, args.ticket_id)
+    _may_work(who, row)
+    current = Status(row["status"])
+    status_flow.check_transition(current, Status.RESOLVED)
+    _event(conn, row, EventKind.RESOLUTION, who, now, text, {"root_cause": cause.value})
+    moved = {"from": current.value, "to": Status.RESOLVED.value}
+    _event(conn, row, EventKind.STATUS_CHANGE, who, now, data=moved)
+    _update(
+        conn,
+        row,
+        now,
+        status=Status.RESOLVED.value,
+        resolution=text,
+        root_cause=cause.value,
+        resolved_at=now.isoformat(),
+    )
+    return APPLIED
+
+
+def review(conn: Connection, who: Account, args: Review, now: datetime) -> Outcome:
+    """The decision on an open return/exchange request, keyed by the client's event id."""
+    note = actions.require_text(args.note, "reason")
+    decision = actions.parse_enum(ReviewDecision, args.decision, "decision")
+    row = _ticket(conn, args.ticket_id)
+    _may_work(who, row)
+    if _exists(conn, ticket_event, args.event_id):
+        return APPLIED  # this review is already on the timeline
+    if row["category"] != Category.RETURN_EXCHANGE.value:
+        raise ValidationFailed("error.review_not_return", number=row["number"])
+    if not status_flow.is_open(Status(row["status"])):
+        raise ValidationFailed("error.review_closed", number=row["number"])
+    data = {"decision": decision.value}
+    _event(conn, row, EventKind.REVIEW, who, now, note, data, args.event_id)
+    _update(conn, row, now)
+    return APPLIED
+
+
+ESCALATION_IDS = uuid.UUID("6f1c1d0e-8a53-4c8e-9a55-2f0c3f9e7d11")  # namespace of event ids
+
+
+def escalate(conn: Connection, who: Account, args: Escalate, now: datetime) -> Outcome:
+    """An escalation step the console fired, recorded once per (ticket, step, clock, cycle) as
+    a system entry. On an open ticket it never lowers anything: the follow-up owner is kept when
+    there is one, priority only rises, the level only grows."""
+    row = _ticket(conn, args.ticket_id)
+    _may_work(who, row)
+    key = (args.step, args.clock, args.cycle)
+    if key in _escalation_keys(conn, row["id"]):
+        return APPLIED  # fired already (from this console or another)
+    before = Priority(row["priority"])
+    owner, level, after = row["follow_up_owner_id"], row["escalation_level"], before
+    if status_flow.is_open(Status(row["status"])):
+        if owner is None and args.owner_id:
+            if not _exists(conn, account, args.owner_id):
+                raise NotFound("error.unknown_agent", username=args.owner_id)
+            owner = args.owner_id
+        if args.priority_to:
+            after = raised(before, actions.parse_enum(Priority, args.priority_to, "priority_to"))
+        level = max(level, args.level)
+    data = {
+        "step": args.step,
+        "clock": args.clock,
+        "cycle": args.cycle,
+        "breached_at": args.breached_at,
+        "owner_id": owner,
+        "priority_from": before.value,
+        "priority_to": after.value,
+        "level": level,
+        "notified": list(args.notified),
+    }
+    ident = str(uuid.uuid5(ESCALATION_IDS, f"{row['id']}|{args.step}|{args.clock}|{args.cycle}"))
+    _event(conn, row, EventKind.ESCALATION, None, now, "", data, ident)
+    _update(conn, row, now, follow_up_owner_id=owner, escalation_level=level, priority=after.value)
+    return APPLIED
+
+
+def _escalation_keys(conn: Connection, ticket_id: str) -> set[tuple[str, str, int]]:
+    rows = conn.execute(
+        sa.select(ticket_event.c.data_json).where(
+            ticket_event.c.ticket_id == ticket_id,
+            ticket_event.c.kind == EventKind.ESCALATION.value,
+        )
+    ).scalars()
+    keys = set()
+    for text in rows:
+        data = json.loads(text or "{}")
+        keys.add((str(data.get("step")), str(data.get("clock")), int(data.get("cycle") or 0)))
+    return keys
+
+
+def reveal_pii(conn: Connection, who: Account, args: RevealPii, now: datetime) -> Outcome:
+    """A reveal of a customer's unmasked details, already shown at the console: the audit log
+    always keeps who, when, whose and why; the ticket it was revealed on gets the timeline entry
+    when that ticket is still there and the actor may work it (as the console writes it)."""
+    authority.check_can_write(_agent(who))
+    reason = actions.require_text(args.reason, "reason")
+    _audit(conn, who, now, "pii_reveal", f"customer:{args.customer_id}", reason)
+    if args.ticket_id:
+        query = sa.select(ticket).where(ticket.c.id == args.ticket_id).with_for_update()
+        row = conn.execute(query).mappings().first()
+        if row is not None and _works_on(who, row):
+            data = {"customer_id": args.customer_id}
+            _event(conn, row, EventKind.PII_REVEAL, who, now, reason, data)
+    return APPLIED
+
+
+def _works_on(who: Account, row: Any) -> bool:
+    try:
+        _may_work(who, row)
+    except NotAllowed:
+        return False
+    return True
+
+
+def declare_incident(
+    conn: Connection, who: Account, args: DeclareIncident, now: datetime
+) -> Outcome:
+    """A major incident, declared by a lead or an admin; the same id again is a no-op."""
+    authority.check_can_declare_incident(_agent(who))
+    title = actions.require_text(args.title, "title")
+    if _exists(conn, incident, args.incident_id):
+        return APPLIED
+    conn.execute(
+        incident.insert().values(
+            id=args.incident_id,
+            title=title,
+            description=args.description.strip(),
+            status="open",
+            opened_at=now.isoformat(),
+            opened_by=who.id,
+        )
+    )
+    changes.record(conn, "incident", args.incident_id, changes.ALL)
+    return APPLIED
+
+
+def close_incident(conn: Connection, who: Account, args: CloseIncident, now: datetime) -> Outcome:
+    """Close an open incident (a closed one stays as it was closed)."""
+    authority.check_can_declare_incident(_agent(who))
+    query = sa.select(incident).where(incident.c.id == args.incident_id).with_for_update()
+    row = conn.execute(query).mappings().first()
+    if row is None:
+        raise NotFound("error.unknown_incident", incident=args.incident_id)
+    if row["status"] == "open":
+        conn.execute(
+            incident.update()
+            .where(incident.c.id == args.incident_id)
+            .values(status="closed", closed_at=now.isoformat(), closed_by=who.id)
+        )
+        changes.record(conn, "incident", args.incident_id, changes.ALL)
     return APPLIED
 
 
 INTENTS: dict[str, Intent] = {
+    "customer.create.v1": Intent(CreateCustomer, create_customer),
+    "ticket.create.v1": Intent(CreateTicket, create_ticket),
     "ticket.add_event.v1": Intent(AddEvent, add_event),
     "ticket.set_status.v1": Intent(SetStatus, set_status),
     "ticket.claim.v1": Intent(Claim, claim),
+    "ticket.transfer.v1": Intent(Transfer, transfer),
+    "ticket.resolve.v1": Intent(Resolve, resolve),
+    "ticket.review.v1": Intent(Review, review),
+    "ticket.escalate.v1": Intent(Escalate, escalate),
+    "audit.pii_reveal.v1": Intent(RevealPii, reveal_pii),
+    "incident.declare.v1": Intent(DeclareIncident, declare_incident),
+    "incident.close.v1": Intent(CloseIncident, close_incident),
 }

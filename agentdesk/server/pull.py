@@ -27,6 +27,7 @@ from agentdesk.server.tables import (
     account,
     change_index,
     customer,
+    incident,
     server_meta,
     team,
     ticket,
@@ -41,6 +42,7 @@ ENTITY_TABLES: dict[str, sa.Table] = {
     "customer": customer,
     "ticket": ticket,
     "ticket_event": ticket_event,
+    "incident": incident,
 }
 PRIVATE_COLUMNS = frozenset({"password_hash"})
 

@@ -21,9 +21,9 @@ from sqlalchemy.engine import Engine
 from agentdesk.domain import authority
 from agentdesk.domain.errors import AgentdeskError, ValidationFailed
 from agentdesk.domain.records import AgentRecord
-from agentdesk.server import intents
+from agentdesk.server import changes, intents
 from agentdesk.server.accounts import Account, utc
-from agentdesk.server.tables import mutation_receipt, sync_client
+from agentdesk.server.tables import mutation_receipt, sync_client, ticket
 
 MAX_BATCH = 500
 
@@ -101,6 +101,8 @@ def _one(
         if m.id != last + 1:
             return None
         outcome = intents.apply(conn, who, m.name, m.args, now)
+        if outcome.status != "applied":
+            _resend_truth(conn, m.args)
         conn.execute(
             mutation_receipt.insert().values(
                 client_id=client_id,
@@ -120,6 +122,18 @@ def _one(
             .values(last_mutation_id=m.id, account_id=who.id, updated_at=utc(now))
         )
         return Result(m.id, outcome.status, outcome.detail), m.id
+
+
+def _resend_truth(conn: sa.Connection, args: dict[str, Any]) -> None:
+    """The client applied this edit optimistically; the server refused it. Mark the ticket
+    changed so the next pull brings the server's version and corrects the client's."""
+    ticket_id = args.get("ticket_id")
+    if not isinstance(ticket_id, str):
+        return
+    query = sa.select(ticket.c.team_id).where(ticket.c.id == ticket_id)
+    row = conn.execute(query).first()
+    if row is not None:
+        changes.record(conn, "ticket", ticket_id, changes.ticket_scope(row.team_id))
 
 
 def _lock_client(conn: sa.Connection, client_id: str, who: Account, now: datetime) -> int:

@@ -96,6 +96,37 @@ ticket_event = sa.Table(
     sa.Column("data_json", sa.String, nullable=False, server_default="{}"),
 )
 
+incident = sa.Table(
+    "incident",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),
+    sa.Column("title", sa.String, nullable=False),
+    sa.Column("description", sa.String, nullable=False, server_default=""),
+    sa.Column("status", sa.String, nullable=False, server_default="open"),  # open | closed
+    sa.Column("opened_at", sa.String, nullable=False),
+    sa.Column("opened_by", sa.String, nullable=False),
+    sa.Column("closed_at", sa.String, nullable=True),
+    sa.Column("closed_by", sa.String, nullable=True),
+)
+
+# -- server-only records ---------------------------------------------------------------------------
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("actor_id", sa.String, nullable=True),  # None: the system
+    sa.Column("action", sa.String, nullable=False),  # pii_reveal | phrase_override
+    sa.Column("target", sa.String, nullable=False, index=True),  # customer:<id> | event:<id>
+    sa.Column("reason", sa.Text, nullable=False),
+)
+
 # -- change tracking and the pull cursor (design/SYNC.md) -----------------------------------------
 
 change_index = sa.Table(
@@ -113,6 +144,9 @@ change_index = sa.Table(
     sa.Column("op", sa.String, nullable=False),  # upsert | delete | remove
     sa.Column("xid", sa.BigInteger, nullable=True),  # PostgreSQL: the writing transaction
     sa.UniqueConstraint("entity_type", "entity_id", "scope", name="ux_change_entity_scope"),
+    # SQLite: AUTOINCREMENT, or a change re-recorded right after the newest one (its row deleted,
+    # a new one inserted) would take the freed seq again, at or below a cursor: never delivered.
+    sqlite_autoincrement=True,
 )
 
 server_meta = sa.Table(

@@ -452,6 +452,8 @@ class Repository:
                 )
             self._touch(s, row, now)
             args = {"ticket_id": row.id, "event_id": event.id, "kind": kind.value, "body": text}
+            if "phrase_override" in data:  # the server checks the reply again: same reason
+                args["override_reason"] = data["phrase_override"]["reason"]
             outbox.enqueue(s, "ticket.add_event.v1", args, row.id, now)
         return timeline_entry(event)
 

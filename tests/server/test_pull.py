@@ -164,3 +164,19 @@ def test_seeding_from_the_command_line_only_into_an_empty_database(
         session = accounts.sign_in(conn, "zhang.wei", PASSWORD, NOW)
     engine.dispose()
     assert session.account.team_code == "front_line"
+
+
+def test_after_a_restore_the_admin_rotates_the_epoch_and_clients_reset(
+    engine: Engine, db_url: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from agentdesk.cli import app as cli
+
+    agent = who(engine, "zhang.wei")
+    _, cursor = pull_all(engine, agent)
+    result = CliRunner().invoke(cli, ["server", "restored", "--db", db_url])
+    assert result.exit_code == 0, result.stderr
+    with engine.connect() as conn:
+        page = pull.pull(conn, agent, cursor, 500)
+    assert page.reset and any(c["type"] == "ticket" for c in page.changes)

@@ -124,6 +124,17 @@ def test_a_stale_status_is_a_conflict_and_changes_nothing(engine: Engine) -> Non
     assert one_ticket(engine, id=mine["id"])["status"] == "in_progress"
 
 
+def test_a_refused_edit_sends_the_server_version_back(engine: Engine) -> None:
+    agent = who(engine, "zhang.wei")
+    mine = one_ticket(engine, assignee_id=agent.id)
+    _, cursor = pull_all(engine, agent)
+    stale = {"ticket_id": mine["id"], "from": "in_progress", "to": "waiting_customer"}
+    done = push.push(engine, agent, CLIENT, [mutation(1, "ticket.set_status.v1", stale)], NOW)
+    assert done.results[0].status == "conflict"
+    found, _ = pull_all(engine, agent, cursor)  # the client's optimistic move is corrected
+    assert [(c["id"], c["row"]["status"]) for c in found] == [(mine["id"], "assigned")]
+
+
 def test_two_agents_race_to_claim_first_commit_wins(engine: Engine) -> None:
     with engine.begin() as conn:  # an unassigned front-line ticket
         free = conn.execute(sa.select(ticket.c.id).where(ticket.c.assignee_id.is_(None))).scalar()

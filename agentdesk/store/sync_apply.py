@@ -1,0 +1,195 @@
+"""Applying a pulled page of server changes to the local store (design/SYNC.md, client side).
+
+A page, the queue columns it implies (clocks, search index) and the new cursor commit together,
+or not at all: a console killed mid-pull resumes from the last whole page (T6). The outbox is
+never touched. A ticket with an edit still waiting to be pushed keeps its local version: the
+push brings the server's answer back through a later pull (also when the server refuses it).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from agentdesk.domain import deadlines
+from agentdesk.domain.sla_policy import SlaPolicy
+from agentdesk.store import clock_store, search_index
+from agentdesk.store.database import HEAD_REVISION
+
+# local table: (columns taken from the server row, in order); `id` first
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "team": ("id", "code", "name_en", "name_zh", "kind"),
+    "agent": ("id", "username", "display_name", "role", "team_id", "language", "active"),
+    "customer": ("id", "name", "phone", "email", "address", "tier", "external_id", "created_at"),
+    "ticket": (
+        "id", "number", "subject", "description", "customer_request", "customer_id",
+        "product_id", "order_id", "channel", "category", "complaint_level", "priority",
+        "status", "team_id", "assignee_id", "created_at", "updated_at", "resolved_at",
+        "resolution", "root_cause", "version", "escalation_level", "follow_up_owner_id",
+    ),
+    "ticket_event": ("id", "ticket_id", "kind", "actor_id", "at", "body", "data_json"),
+    "incident": (
+        "id", "title", "description", "status", "opened_at", "opened_by", "closed_at",
+        "closed_by",
+    ),
+}  # fmt: skip
+SYNCED_TABLES = ("ticket_event", "ticket_clock", "escalation_fired", "ticket", "customer")
+
+
+@dataclass
+class Applied:
+    upserts: int = 0
+    removals: int = 0
+    kept_local: int = 0  # tickets with edits waiting to be pushed
+
+
+def apply_page(
+    conn: sqlite3.Connection,
+    changes: Sequence[dict[str, Any]],
+    cursor: str,
+    policy: SlaPolicy,
+    now: int,
+    *,
+    reset: bool = False,
+) -> Applied:
+    """One pulled page in one transaction, ending with the cursor saved."""
+    applied = Applied()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if reset:
+            _clear_synced(conn)
+        waiting = _tickets_with_pending_edits(conn)
+        touched: set[str] = set()
+        for change in changes:
+            kind, ident = change["type"], change["id"]
+            if kind not in COLUMNS:
+                continue  # an entity this client version does not keep
+            if kind == "ticket" and ident in waiting:
+                applied.kept_local += 1
+                continue
+            row = change.get("row")
+            if change["op"] == "upsert" and row is not None:
+                _upsert(conn, kind, row)
+                applied.upserts += 1
+                touched.add(ident if kind == "ticket" else str(row.get("ticket_id") or ""))
+            else:
+                touched.add(_remove(conn, kind, ident) or "")
+                applied.removals += 1
+        _refresh_tickets(conn, touched - waiting - {""}, policy, now)
+        _save_cursor(conn, cursor)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return applied
+
+
+def _save_cursor(conn: sqlite3.Connection, cursor: str) -> None:
+    if conn.execute("UPDATE sync_state SET pull_cursor = ? WHERE id = 1", (cursor,)).rowcount:
+        return
+    conn.execute(  # a store that never queued an edit has no sync state yet
+        "INSERT INTO sync_state (id, client_id, next_mutation_id, acked_mutation_id, "
+        "pull_cursor, protocol_version, schema_version) VALUES (1, ?, 1, 0, ?, 1, ?)",
+        (str(uuid.uuid4()), cursor, HEAD_REVISION),
+    )
+
+
+def saved_cursor(conn: sqlite3.Connection) -> str | None:
+    row = conn.execute("SELECT pull_cursor FROM sync_state WHERE id = 1").fetchone()
+    return row[0] if row else None
+
+
+def _clear_synced(conn: sqlite3.Connection) -> None:
+    """A reset: forget what was pulled (the outbox and its edits stay, and are pushed again)."""
+    for (pk,) in conn.execute("SELECT pk FROM ticket").fetchall():
+        search_index.remove_ticket(conn, pk)
+    conn.execute("INSERT OR IGNORE INTO sync_forget SELECT DISTINCT ticket_id FROM ticket_event")
+    for table in SYNCED_TABLES:
+        conn.execute(f"DELETE FROM {table}")
+    conn.execute("DELETE FROM sync_forget")
+
+
+def _tickets_with_pending_edits(conn: sqlite3.Connection) -> set[str]:
+    rows = conn.execute(
+        "SELECT DISTINCT ticket_id FROM outbox WHERE state = 'pending' AND ticket_id IS NOT NULL"
+    )
+    return {r[0] for r in rows}
+
+
+def _upsert(conn: sqlite3.Connection, kind: str, row: dict[str, Any]) -> None:
+    columns = COLUMNS[kind]
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
+    conflict = "DO NOTHING" if kind == "ticket_event" else f"DO UPDATE SET {updates}"
+    inserted = list(columns)
+    values = [_local(row.get(c)) for c in columns]
+    if kind == "ticket":  # queue order until its clocks are derived below
+        inserted.append("due_sort")
+        values.append(deadlines.NO_CLOCK_SORT)
+        _make_way_for_number(conn, str(row["id"]), str(row["number"]))
+    conn.execute(
+        f"INSERT INTO {kind} ({', '.join(inserted)}) VALUES ({', '.join('?' * len(inserted))}) "
+        f"ON CONFLICT (id) {conflict}",  # timeline entries never change
+        values,
+    )
+
+
+def _make_way_for_number(conn: sqlite3.Connection, ticket_id: str, number: str) -> None:
+    """A ticket made here took a number the server gave to another ticket (the server renumbers
+    ours): park ours under a provisional number until its server version arrives."""
+    conn.execute(
+        "UPDATE ticket SET number = number || '~' || substr(id, 1, 8) WHERE number = ? AND id <> ?",
+        (number, ticket_id),
+    )
+
+
+def _local(value: Any) -> Any:
+    return int(value) if isinstance(value, bool) else value
+
+
+def _remove(conn: sqlite3.Connection, kind: str, ident: str) -> str | None:
+    """Forget an entity (deleted, or out of this client's scopes); returns the ticket it
+    belonged to when its queue columns need deriving again."""
+    if kind == "ticket_event":
+        found = conn.execute("SELECT ticket_id FROM ticket_event WHERE id = ?", (ident,)).fetchone()
+        if found is None:
+            return None
+        _forgetting(conn, found[0], "DELETE FROM ticket_event WHERE id = ?", ident)
+        return str(found[0])
+    if kind == "ticket":
+        found = conn.execute("SELECT pk FROM ticket WHERE id = ?", (ident,)).fetchone()
+        if found is not None:
+            search_index.remove_ticket(conn, found[0])
+        _forgetting(conn, ident, "DELETE FROM ticket_event WHERE ticket_id = ?", ident)
+        for table in ("ticket_clock", "escalation_fired"):
+            conn.execute(f"DELETE FROM {table} WHERE ticket_id = ?", (ident,))
+    conn.execute(f"DELETE FROM {kind} WHERE id = ?", (ident,))
+    return None
+
+
+def _forgetting(conn: sqlite3.Connection, ticket_id: str, sql: str, ident: str) -> None:
+    """Delete timeline rows of `ticket_id`: allowed only while it is listed in sync_forget."""
+    conn.execute("INSERT OR IGNORE INTO sync_forget (ticket_id) VALUES (?)", (ticket_id,))
+    conn.execute(sql, (ident,))
+    conn.execute("DELETE FROM sync_forget WHERE ticket_id = ?", (ticket_id,))
+
+
+def _refresh_tickets(
+    conn: sqlite3.Connection, ticket_ids: Iterable[str], policy: SlaPolicy, now: int
+) -> None:
+    """Deadlines and the search index of the tickets this page changed (derived locally)."""
+    for ticket_id in sorted(ticket_ids):
+        found = conn.execute(
+            "SELECT t.pk, t.number, t.subject, t.description, coalesce(c.name, '') FROM ticket t "
+            "LEFT JOIN customer c ON c.id = t.customer_id WHERE t.id = ?",
+            (ticket_id,),
+        ).fetchone()
+        if found is None:
+            continue
+        pk, number, subject, description, customer_name = found
+        deadline = clock_store.recompute_ticket(conn, ticket_id, policy, now)
+        conn.execute(clock_store.TICKET_UPDATE, (*deadline.columns(), ticket_id))
+        text = search_index.document_text(number, subject, description, customer_name)
+        search_index.index_ticket(conn, pk, text)

@@ -1,0 +1,167 @@
+"""Who may push what: every role × every intent, through push.push, against a table a reader can
+check against the rules (domain/authority.py and the handlers in server/intents.py).
+
+The rules behind the table:
+* supervisors are read-only: the whole batch is refused (NotAllowed; HTTP 403) whatever it holds;
+* agents work the tickets of their own team (or assigned to them) and create tickets only for
+  their own team (or none); leads and admins work and create for any team;
+* incidents are declared and closed by leads and admins only;
+* customers and PII-reveal audits are written by every writing role (a reveal on a ticket the
+  actor may not work is audited without a timeline entry).
+
+Every cell acts on a ticket of its own in the front line (team-fl), so cells never interfere;
+"agent" is zhang.wei (front line), "other agent" li.na (after-sales).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+
+from agentdesk.domain.errors import NotAllowed
+from agentdesk.server import accounts, intents
+from agentdesk.server.accounts import Account
+from agentdesk.server.app import create_app
+from agentdesk.server.tables import incident, mutation_receipt, ticket
+from tests.conftest import NOW
+from tests.server.conftest import PASSWORD, who
+from tests.server.test_intents import escalation, first_customer, fresh_ticket, send, ticket_args
+
+A, R, X = "applied", "rejected", "refused (403)"
+ROLES = ("agent", "other agent", "lead", "admin", "supervisor")
+# fmt: off
+EXPECTED: dict[str, tuple[str, str, str, str, str]] = {
+    #                        agent  other agent  lead  admin  supervisor
+    "customer.create.v1":    (A,    A,           A,    A,     X),
+    "ticket.create.v1":      (A,    R,           A,    A,     X),  # for team-fl
+    "ticket.add_event.v1":   (A,    R,           A,    A,     X),
+    "ticket.set_status.v1":  (A,    R,           A,    A,     X),
+    "ticket.claim.v1":       (A,    R,           A,    A,     X),
+    "ticket.transfer.v1":    (A,    R,           A,    A,     X),
+    "ticket.resolve.v1":     (A,    R,           A,    A,     X),
+    "ticket.review.v1":      (A,    R,           A,    A,     X),
+    "ticket.escalate.v1":    (A,    R,           A,    A,     X),
+    "audit.pii_reveal.v1":   (A,    A,           A,    A,     X),
+    "incident.declare.v1":   (R,    R,           A,    A,     X),
+    "incident.close.v1":     (R,    R,           A,    A,     X),
+}
+# fmt: on
+USERNAMES = {
+    "agent": "zhang.wei",
+    "other agent": "li.na",
+    "lead": "chen.jing",
+    "admin": "root.admin",  # the seeded store has no admin: added below
+    "supervisor": "sun.li",
+}
+
+
+def test_the_table_covers_every_intent() -> None:
+    assert set(EXPECTED) == set(intents.INTENTS)
+
+
+# -- one cell: the arguments of a mutation that, for a role allowed to, applies ----------------
+
+
+def _open_incident(engine: Engine) -> str:
+    ident = str(uuid.uuid4())
+    with engine.begin() as conn:
+        conn.execute(
+            incident.insert().values(
+                id=ident, title="Outage", opened_at=NOW.isoformat(), opened_by="ag-4"
+            )
+        )
+    return ident
+
+
+def _note(ticket_id: str) -> dict[str, Any]:
+    return {"ticket_id": ticket_id, "event_id": str(uuid.uuid4()), "kind": "note", "body": "Hi"}
+
+
+Setup = Callable[[Engine, Account], dict[str, Any]]
+SETUPS: dict[str, Setup] = {
+    "customer.create.v1": lambda e, a: {
+        "customer_id": str(uuid.uuid4()), "name": "吴芳", "phone": "13800000000"
+    },
+    "ticket.create.v1": lambda e, a: ticket_args(first_customer(e), team_id="team-fl"),
+    "ticket.add_event.v1": lambda e, a: _note(fresh_ticket(e, status="assigned")),
+    "ticket.set_status.v1": lambda e, a: {
+        "ticket_id": fresh_ticket(e, status="assigned"), "from": "assigned", "to": "in_progress"
+    },
+    "ticket.claim.v1": lambda e, a: {"ticket_id": fresh_ticket(e), "assignee_id": a.id},
+    "ticket.transfer.v1": lambda e, a: {
+        "ticket_id": fresh_ticket(e, status="assigned"), "team_id": "team-ts", "note": "Theirs"
+    },
+    "ticket.resolve.v1": lambda e, a: {
+        "ticket_id": fresh_ticket(e, status="in_progress"), "resolution": "Fixed",
+        "root_cause": "other",
+    },
+    "ticket.review.v1": lambda e, a: {
+        "ticket_id": fresh_ticket(e, status="assigned", category="return_exchange"),
+        "event_id": str(uuid.uuid4()), "decision": "declined", "note": "Used item",
+    },
+    "ticket.escalate.v1": lambda e, a: escalation(fresh_ticket(e, status="assigned")),
+    "audit.pii_reveal.v1": lambda e, a: {
+        "customer_id": first_customer(e), "reason": "Verify", "ticket_id": fresh_ticket(e)
+    },
+    "incident.declare.v1": lambda e, a: {"incident_id": str(uuid.uuid4()), "title": "Outage"},
+    "incident.close.v1": lambda e, a: {"incident_id": _open_incident(e)},
+}  # fmt: skip
+
+
+def _outcome(engine: Engine, actor: Account, name: str) -> str:
+    args = SETUPS[name](engine, actor)
+    try:
+        result = send(engine, actor, name, args)
+    except NotAllowed:
+        return X
+    assert result.status in (A, R), (name, result)  # never a conflict: each cell is fresh
+    return result.status
+
+
+@pytest.fixture
+def admin(engine: Engine) -> Account:
+    with engine.begin() as conn:
+        return accounts.add_account(conn, "root.admin", "admin", "leads", PASSWORD, NOW)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_against_each_intent(engine: Engine, admin: Account, role: str) -> None:
+    actor = who(engine, USERNAMES[role])
+    column = ROLES.index(role)
+    expected = {name: row[column] for name, row in EXPECTED.items()}
+    actual = {name: _outcome(engine, actor, name) for name in EXPECTED}
+    assert actual == expected
+    if role == "supervisor":  # refused batches leave no trace
+        with engine.connect() as conn:
+            receipts = conn.execute(sa.select(sa.func.count()).select_from(mutation_receipt))
+            assert receipts.scalar() == 0
+
+
+@pytest.fixture
+def http(engine: Engine) -> Iterator[TestClient]:
+    with TestClient(create_app(engine)) as client:
+        yield client
+
+
+def test_a_supervisors_push_of_a_new_ticket_gets_403(http: TestClient, engine: Engine) -> None:
+    login = http.post("/v1/auth/login", json={"username": "sun.li", "password": PASSWORD})
+    auth = {"Authorization": f"Bearer {login.json()['token']}"}
+    args = ticket_args(first_customer(engine))
+    mutation = {"id": 1, "uuid": "u1", "name": "ticket.create.v1", "args": args}
+    answer = http.post(
+        "/v1/sync/push",
+        json={"client_id": "supervisor-1", "protocol_version": 1, "mutations": [mutation]},
+        headers=auth,
+    )
+    assert answer.status_code == 403
+    assert answer.json() == {
+        "error": "error.read_only_role", "message": "The supervisor role is read-only."
+    }  # fmt: skip
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(ticket.c.id).where(ticket.c.id == args["id"])).first() is None
