@@ -20,7 +20,7 @@ from typer.core import TyperGroup
 
 from agentdesk import i18n
 from agentdesk.cli_incidents import incident_app
-from agentdesk.cli_login import login, logout, whoami
+from agentdesk.cli_login import login, logout, sync, whoami
 from agentdesk.cli_phrases import kb_app, phrases_app
 from agentdesk.cli_server import server_app, teams_app, users_app
 from agentdesk.cli_sla import escalation_app, parse_instant, sla_app
@@ -68,6 +68,7 @@ app.add_typer(teams_app, name="teams")
 app.command("login")(login)
 app.command("logout")(logout)
 app.command("whoami")(whoami)
+app.command("sync")(sync)
 
 log = logging.getLogger("agentdesk")
 

@@ -131,3 +131,34 @@ def whoami(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] 
         scopes=", ".join(answer["scopes"]),
     )
     emit(data, as_json, lambda: typer.echo(line))
+
+
+def sync(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="One round, then stop.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Push this console's queued edits and pull what changed (every sync_interval seconds
+    until Ctrl+C, or once)."""
+    import time
+
+    import httpx
+
+    from agentdesk.sync.round import sync_round
+    from agentdesk.sync.transport import ServerClient
+
+    profile = profile_of(ctx)
+    stored = load_session(session_file(ctx))
+    if stored is None:
+        raise AgentdeskError("error.not_signed_in")
+    repo = profile.repository()
+    with httpx.Client(timeout=TIMEOUT_S) as http:
+        server = ServerClient(stored.server, stored.token, http, sleep=time.sleep)
+        while True:
+            now = int(profile.clock.now().timestamp())
+            figures = asdict(sync_round(profile.store, server, repo.policy, now))
+            line = t("cli_login.synced", **figures)
+            emit(figures, as_json, lambda line=line: typer.echo(line))
+            if once:
+                return
+            time.sleep(profile.settings.sync_interval)

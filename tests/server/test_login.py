@@ -107,3 +107,51 @@ def test_a_wrong_password_and_an_unreachable_server_are_one_line(
         password=PASSWORD,
     )  # fmt: skip
     assert code != 0 and "Cannot reach" in err and len(err.strip().splitlines()) == 1
+
+
+def test_sync_once_from_the_command_line(tmp_path: Path, db_url: str, seeded: Path) -> None:
+    """A server seeded from a store, a console on a copy: one edit goes up, data comes down."""
+    import shutil
+
+    from agentdesk.domain.model import EventKind
+    from agentdesk.store import database
+    from agentdesk.store.repository import Repository
+    from tests.conftest import NOW
+
+    assert runner.invoke(cli, ["server", "upgrade", "--db", db_url]).exit_code == 0
+    seed = ["server", "seed", "--from", str(seeded), "--db", db_url, "--password-stdin"]
+    assert runner.invoke(cli, seed, input=PASSWORD).exit_code == 0
+    console = tmp_path / "console.db"
+    shutil.copyfile(seeded, console)
+    repo = Repository(database.make_engine(console))
+    repo.add_message(
+        "T-20261123-0001",
+        EventKind.NOTE,
+        "From the shell",
+        repo.agent_by_username("zhang.wei"),
+        NOW,
+    )
+    repo.engine.dispose()
+    port = free_port()
+    command = [sys.executable, "-c", "from agentdesk.cli import main; main()", "server"]
+    command += ["--db", db_url, "--host", "127.0.0.1", "--port", str(port)]
+    process = subprocess.Popen(command, env=dict(os.environ, AGENTDESK_HOME=str(tmp_path / "s")))
+    url = f"http://127.0.0.1:{port}"
+    home = tmp_path / "agent-home"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        code, _, err = client_cli(home, "login", "--server", url, "--user", "zhang.wei",
+                                  "--password-stdin", password=PASSWORD)  # fmt: skip
+        assert code == 0, err
+        code, out, err = client_cli(home, "--store", str(console), "sync", "--once", "--json")
+        assert code == 0, err
+        summary = json.loads(out)
+        assert summary["rejected"] == 0 and summary["applied"] == summary["pushed"] >= 1
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
