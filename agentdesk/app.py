@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -22,12 +23,24 @@ from agentdesk.store.queue_query import QueueFigures, queue_figures
 from agentdesk.widgets.status_bar import StatusBar
 from agentdesk.widgets.translated import translate_bindings
 
+
+@dataclass(frozen=True)
+class LinkState:
+    """The status bar's view of sync: online or not (None: never tried), last good round, why
+    the last round failed."""
+
+    online: bool | None = None
+    last_sync: datetime | None = None
+    problem: str | None = None
+
+
 if TYPE_CHECKING:
     from textual.command import Provider
     from textual.timer import Timer
 
     from agentdesk.domain.records import EscalationResult, TicketRecord
     from agentdesk.store.repository import Repository
+    from agentdesk.sync.round import SyncSummary
 
 R = TypeVar("R")
 FIGURES_EVERY_SECONDS = 15.0
@@ -49,6 +62,7 @@ class AgentDeskApp(App[None]):
     COMMANDS = App.COMMANDS | {lambda: console_commands()}
     BINDINGS = [
         Binding("question_mark,f1", "help", "key.help", id="app.help"),
+        Binding("f5", "sync", "key.sync", id="app.sync", show=False),
         Binding("ctrl+g", "find_ticket", "key.find_ticket", id="app.find", show=False),
         Binding("ctrl+q", "quit", "key.quit", id="app.quit", priority=True),
     ]
@@ -60,6 +74,9 @@ class AgentDeskApp(App[None]):
         self.figures = QueueFigures()
         self._sweep_armed = False
         self._sweep_timer: Timer | None = None
+        self.link_state = LinkState()
+        self._syncing = False
+        self._sync_again = False
 
     def on_mount(self) -> None:
         if self.context.keymap:
@@ -69,11 +86,16 @@ class AgentDeskApp(App[None]):
         self.refresh_figures()
         self.set_interval(self.context.tick_seconds, self._tick_status_bars)
         self.set_interval(FIGURES_EVERY_SECONDS, self.refresh_figures)
+        if self.context.link is not None:
+            self.call_after_refresh(self.request_sync)
+            self.set_interval(self.context.sync_interval, self.request_sync)
 
     def status_bar(self) -> StatusBar:
         ctx = self.context
         team = ctx.team_name(ctx.agent.team_id)
-        return StatusBar(ctx.agent, team, ctx.now, ctx.zone, lambda: self.figures)
+        return StatusBar(
+            ctx.agent, team, ctx.now, ctx.zone, lambda: self.figures, lambda: self.link_state
+        )
 
     def _tick_status_bars(self) -> None:
         for bar in self.screen.query(StatusBar):
@@ -96,6 +118,58 @@ class AgentDeskApp(App[None]):
 
     def on_unmount(self) -> None:
         self.context.close()
+
+    # -- sync with the central server --------------------------------------------------------
+
+    def action_sync(self) -> None:
+        if self.context.link is None:
+            self.notify(t("sync.not_linked"), severity="warning")
+            return
+        self.request_sync()
+
+    def request_sync(self) -> None:
+        """A round now, or right after the one running (edits made meanwhile go out then)."""
+        if self.context.link is None:
+            return
+        if self._syncing:
+            self._sync_again = True
+            return
+        self._syncing = True
+        self._sync_worker()
+
+    @work(thread=True, group="sync", exit_on_error=False)
+    def _sync_worker(self) -> None:
+        from agentdesk.sync.round import sync_round
+        from agentdesk.sync.transport import ServerClient
+
+        ctx = self.context
+        link = ctx.link
+        assert link is not None
+        try:
+            with link.http() as http:
+                server = ServerClient(link.url, link.token, http)
+                now = int(ctx.now().timestamp())
+                summary = sync_round(ctx.store_path, server, ctx.repository().policy, now)
+        except AgentdeskError as exc:
+            self.call_from_thread(self._sync_finished, None, exc.message())
+        except Exception as exc:
+            self.log.error(f"sync failed: {exc!r}")
+            self.call_from_thread(self._sync_finished, None, t("error.unexpected", reason=str(exc)))
+        else:
+            self.call_from_thread(self._sync_finished, summary, None)
+
+    def _sync_finished(self, summary: SyncSummary | None, problem: str | None) -> None:
+        self._syncing = False
+        if summary is None:
+            self.link_state = LinkState(False, self.link_state.last_sync, problem)
+        else:
+            self.link_state = LinkState(True, self.context.now(), None)
+            if summary.pulled:
+                self._reload_queue()
+        self.refresh_figures()
+        if self._sync_again:
+            self._sync_again = False
+            self.request_sync()
 
     # -- SLA policy and the escalation ladder ----------------------------------------------
 
@@ -252,6 +326,7 @@ class AgentDeskApp(App[None]):
             return
         self.call_from_thread(on_done, result)
         self.call_from_thread(self.refresh_figures)
+        self.call_from_thread(self.request_sync)  # the edit goes out now when online
 
     def _notify_error(self, message: str) -> None:
         self.notify(message, severity="error", timeout=8)

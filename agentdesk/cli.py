@@ -13,7 +13,7 @@ import sys
 from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -29,6 +29,9 @@ from agentdesk.domain.clock import Clock, SystemClock, TravelledClock
 from agentdesk.domain.errors import AgentdeskError
 from agentdesk.i18n import t
 from agentdesk.settings import Paths, load_settings, resolve_paths, store_path
+
+if TYPE_CHECKING:
+    from agentdesk.console import ServerLink
 
 
 class AgentdeskGroup(TyperGroup):
@@ -144,10 +147,25 @@ def _open_console(profile: Profile, store: Path, username: str | None) -> None:
         keymap=profile.settings.keymap,
         policy_dir=profile.policy_dir(),
         escalation_interval=profile.settings.escalation_interval,
+        link=server_link(profile),
+        sync_interval=profile.settings.sync_interval,
     )
     from agentdesk.app import AgentDeskApp
 
     AgentDeskApp(context).run()
+
+
+def server_link(profile: Profile) -> ServerLink | None:
+    """The profile's server session (from `agentdesk login`), if it has one."""
+    import httpx
+
+    from agentdesk.cli_login import TIMEOUT_S, load_session
+    from agentdesk.console import ServerLink
+
+    stored = load_session(profile.paths.config_dir / "session.json")
+    if stored is None:
+        return None
+    return ServerLink(stored.server, stored.token, lambda: httpx.Client(timeout=TIMEOUT_S))
 
 
 class DemoRole(StrEnum):

@@ -221,6 +221,7 @@ class QueueFigures:
     pending: int = 0
     at_risk: int = 0
     breached: int = 0
+    refused: int = 0  # edits the server rejected or found in conflict
 
 
 def queue_figures(conn: sqlite3.Connection, agent_id: str | None, now: int = 0) -> QueueFigures:
@@ -237,5 +238,10 @@ def queue_figures(conn: sqlite3.Connection, agent_id: str | None, now: int = 0) 
         "WHERE assignee_id IS NULL AND due_sort < ?",
         (NO_DEADLINE_SORT,),
     ).fetchone()[0]
-    pending = conn.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
-    return QueueFigures(int(mine), int(unassigned), int(pending), int(at_risk), int(breached))
+    pending, refused = conn.execute(
+        "SELECT coalesce(sum(state = 'pending'), 0), coalesce(sum(state <> 'pending'), 0) "
+        "FROM outbox INDEXED BY ix_outbox_state WHERE state IN ('pending', 'conflict', 'rejected')"
+    ).fetchone()
+    return QueueFigures(
+        int(mine), int(unassigned), int(pending), int(at_risk), int(breached), int(refused)
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, tzinfo
+from typing import Any
 
 from textual.widgets import Static
 
@@ -24,6 +25,7 @@ class StatusBar(Static):
         now: Callable[[], datetime],
         zone: tzinfo,
         figures: Callable[[], QueueFigures],
+        link: Callable[[], Any] = lambda: None,
         *,
         id: str | None = None,
     ) -> None:
@@ -33,6 +35,7 @@ class StatusBar(Static):
         self._now = now
         self._zone = zone
         self._figures = figures
+        self._link = link
         self._shown = ""
 
     def on_mount(self) -> None:
@@ -57,4 +60,18 @@ class StatusBar(Static):
         counts = t("statusbar.counts", mine=figures.mine, unassigned=figures.unassigned)
         sla = t("statusbar.sla", at_risk=figures.at_risk, breached=figures.breached)
         outbox = t("statusbar.outbox", pending=figures.pending)
-        return f"{who}  │  {counts}  │  {sla}  │  {outbox}  │  {clock}"
+        if figures.refused:
+            outbox += " · " + t("statusbar.refused", count=figures.refused)
+        parts = [who, counts, sla, outbox, self._link_text(), clock]
+        return "  │  ".join(part for part in parts if part)
+
+    def _link_text(self) -> str:
+        state = self._link()
+        if state is None:
+            return ""
+        if state.online is None:
+            return t("statusbar.connecting")
+        if state.online:
+            at = state.last_sync.astimezone(self._zone).strftime("%H:%M")
+            return t("statusbar.online", at=at)
+        return t("statusbar.offline")
