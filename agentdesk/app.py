@@ -229,8 +229,11 @@ class AgentDeskApp(App[None]):
     def sweep_escalations(self) -> None:
         """Fire the escalation steps that are due; re-armed only when done (never overlaps)."""
         try:
-            repo = self.context.repository()
-            results = repo.run_escalations(self.context.now(), budget_seconds=SWEEP_BUDGET_SECONDS)
+            ctx = self.context
+            mine = ctx.agent if ctx.link is not None else None  # linked: only what I may work
+            results = ctx.repository().run_escalations(
+                ctx.now(), budget_seconds=SWEEP_BUDGET_SECONDS, on_behalf_of=mine
+            )
         finally:
             self.call_from_thread(self._arm_sweep)
         if results:
@@ -254,6 +257,7 @@ class AgentDeskApp(App[None]):
             self.notify(text, severity="warning", timeout=10)
         self.refresh_figures()
         self._reload_queue()
+        self.request_sync()
 
     def _reload_queue(self) -> None:
         if isinstance(self.screen, QueueScreen):

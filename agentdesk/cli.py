@@ -125,7 +125,9 @@ def run(
     _open_console(profile, profile.store, agent or profile.settings.agent)
 
 
-def _open_console(profile: Profile, store: Path, username: str | None) -> None:
+def _open_console(
+    profile: Profile, store: Path, username: str | None, link: ServerLink | None = None
+) -> None:
     from agentdesk.console import ConsoleContext
     from agentdesk.store import database, lookups
 
@@ -147,7 +149,7 @@ def _open_console(profile: Profile, store: Path, username: str | None) -> None:
         keymap=profile.settings.keymap,
         policy_dir=profile.policy_dir(),
         escalation_interval=profile.settings.escalation_interval,
-        link=server_link(profile),
+        link=link or server_link(profile),
         sync_interval=profile.settings.sync_interval,
     )
     from agentdesk.app import AgentDeskApp
@@ -194,8 +196,52 @@ def demo(
     store = demo_store(profile, tickets, fresh)
     username = demo_data.DEMO_LEAD if as_ is DemoRole.lead else demo_data.DEMO_AGENT
     typer.echo(t("cli.demo_ready", store=str(store), agent=username), err=True)
-    if not no_console:
+    if no_console:
+        return
+    if tickets is not None:  # a generated store of N tickets: the console alone (no server)
         _open_console(profile, store, username)
+        return
+    from agentdesk.server.embedded import EmbeddedServer
+
+    server_db = demo_server_database(profile, store)
+    with EmbeddedServer(server_db) as url:
+        typer.echo(t("cli.demo_server", url=url, password=DEMO_PASSWORD), err=True)
+        _open_console(profile, store, username, demo_link(url, username))
+
+
+DEMO_PASSWORD = "agentdesk-demo"  # every demo account's, on the demo's own server only
+
+
+def demo_server_database(profile: Profile, store: Path) -> str:
+    """A fresh embedded server database holding the demo store's data (SQLite)."""
+    from agentdesk.server import accounts, db
+    from agentdesk.server.seeding import seed_from_store
+
+    path = profile.paths.data_dir / "demo-server.db"
+    _remove_store(path)
+    url = f"sqlite:///{path}"
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    try:
+        with engine.begin() as conn:
+            password = accounts.hash_password(DEMO_PASSWORD)
+            seed_from_store(conn, store, password, profile.clock.now())
+    finally:
+        engine.dispose()
+    return url
+
+
+def demo_link(url: str, username: str) -> ServerLink:
+    """Sign the demo account in to the embedded server, as `agentdesk login` would."""
+    import httpx
+
+    from agentdesk.cli_login import TIMEOUT_S, call
+    from agentdesk.console import ServerLink
+
+    answer = call(
+        "POST", f"{url}/v1/auth/login", body={"username": username, "password": DEMO_PASSWORD}
+    )
+    return ServerLink(url, answer["token"], lambda: httpx.Client(timeout=TIMEOUT_S))
 
 
 def demo_store(profile: Profile, tickets: int | None, fresh: bool) -> Path:
