@@ -221,7 +221,8 @@ class AgentDeskApp(App[None]):
         if recomputed is not None:
             self.notify(t("policy.recomputed", count=recomputed))
             self._reload_queue()
-        if self.can_write() and not self._sweep_armed:
+        # Linked to a server, the server runs the ladder (R5) and its escalations sync down.
+        if self.can_write() and not self._sweep_armed and self.context.link is None:
             self._sweep_armed = True
             self.sweep_escalations()
 
@@ -229,11 +230,8 @@ class AgentDeskApp(App[None]):
     def sweep_escalations(self) -> None:
         """Fire the escalation steps that are due; re-armed only when done (never overlaps)."""
         try:
-            ctx = self.context
-            mine = ctx.agent if ctx.link is not None else None  # linked: only what I may work
-            results = ctx.repository().run_escalations(
-                ctx.now(), budget_seconds=SWEEP_BUDGET_SECONDS, on_behalf_of=mine
-            )
+            repo = self.context.repository()
+            results = repo.run_escalations(self.context.now(), budget_seconds=SWEEP_BUDGET_SECONDS)
         finally:
             self.call_from_thread(self._arm_sweep)
         if results:

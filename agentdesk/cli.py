@@ -204,7 +204,7 @@ def demo(
     from agentdesk.server.embedded import EmbeddedServer
 
     server_db = demo_server_database(profile, store)
-    with EmbeddedServer(server_db) as url:
+    with EmbeddedServer(server_db, profile.clock) as url:
         typer.echo(t("cli.demo_server", url=url, password=DEMO_PASSWORD), err=True)
         _open_console(profile, store, username, demo_link(url, username))
 

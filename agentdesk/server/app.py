@@ -10,6 +10,7 @@ which name dependencies defined inside `create_app`.)
 import logging
 import os
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
@@ -115,11 +116,18 @@ def _account_out(who: Account) -> AccountOut:
     )
 
 
-def create_app(engine: Engine, clock: Clock | None = None) -> FastAPI:
-    """The API over an upgraded database (checked here: a stale schema refuses to start)."""
+def create_app(
+    engine: Engine, clock: Clock | None = None, sweep_every: float | None = None
+) -> FastAPI:
+    """The API over an upgraded database (checked here: a stale schema refuses to start).
+    With `sweep_every` (seconds), the server runs the escalation ladder on that schedule."""
     db.check_current(engine)
     clock = clock or SystemClock()
-    app = FastAPI(title="agentdesk server", version=str(PROTOCOL_VERSION))
+    app = FastAPI(
+        title="agentdesk server",
+        version=str(PROTOCOL_VERSION),
+        lifespan=_sweeping(engine, clock, sweep_every) if sweep_every else None,
+    )
     _install_error_handlers(app)
 
     scheme = HTTPBearer(auto_error=False, description="the token from /v1/auth/login")
@@ -238,6 +246,39 @@ def _install_error_handlers(app: FastAPI) -> None:
         return answer(500, "error.server", t("error.server"))
 
 
+def _sweeping(engine: Engine, clock: Clock, every: float) -> Any:
+    """A lifespan that runs the authoritative escalation sweep every `every` seconds (off the
+    event loop; one process at a time on PostgreSQL, by advisory lock)."""
+    import asyncio
+    from contextlib import asynccontextmanager
+
+    from agentdesk.io.policy_files import SHIPPED_POLICY_DIR, load_policy
+    from agentdesk.server.sweeper import sweep
+
+    policy_dir = os.environ.get("AGENTDESK_POLICY_DIR")
+    policy = load_policy(Path(policy_dir) if policy_dir else SHIPPED_POLICY_DIR)
+
+    async def loop() -> None:
+        while True:
+            try:
+                await asyncio.to_thread(sweep, engine, policy, clock.now())
+            except Exception:
+                log.exception("escalation sweep failed")
+            await asyncio.sleep(every)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> Any:
+        task = asyncio.create_task(loop())
+        try:
+            yield
+        finally:
+            task.cancel()
+
+    return lifespan
+
+
 def app_from_env() -> FastAPI:
-    """For uvicorn's workers: the database URL comes from AGENTDESK_SERVER_DB."""
-    return create_app(db.make_engine(os.environ["AGENTDESK_SERVER_DB"]))
+    """For uvicorn's workers: the database URL comes from AGENTDESK_SERVER_DB; the ladder is
+    swept every AGENTDESK_SWEEP_SECONDS (default 60; 0 turns it off)."""
+    every = float(os.environ.get("AGENTDESK_SWEEP_SECONDS", "60"))
+    return create_app(db.make_engine(os.environ["AGENTDESK_SERVER_DB"]), sweep_every=every or None)

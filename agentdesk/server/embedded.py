@@ -7,10 +7,12 @@ import socket
 import threading
 import time
 
+from agentdesk.domain.clock import Clock
 from agentdesk.domain.errors import AgentdeskError
 from agentdesk.server import db
 
 START_TIMEOUT_S = 15.0
+SWEEP_SECONDS = 60.0  # the embedded server runs the escalation ladder like a real one
 
 
 def free_port() -> int:
@@ -22,16 +24,15 @@ def free_port() -> int:
 class EmbeddedServer:
     """`with EmbeddedServer(url) as base_url:` serves the database at `url` until the block ends."""
 
-    def __init__(self, db_url: str) -> None:
+    def __init__(self, db_url: str, clock: Clock | None = None) -> None:
         import uvicorn
 
         from agentdesk.server.app import create_app
 
         self.engine = db.make_engine(db_url)
         self.port = free_port()
-        config = uvicorn.Config(
-            create_app(self.engine), host="127.0.0.1", port=self.port, log_level="warning"
-        )
+        app = create_app(self.engine, clock, sweep_every=SWEEP_SECONDS)  # --now travels here too
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="embedded-server", daemon=True)
 

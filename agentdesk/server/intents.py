@@ -242,6 +242,11 @@ def _exists(conn: Connection, table: sa.Table, ident: str) -> bool:
     return conn.execute(sa.select(table.c.id).where(table.c.id == ident)).first() is not None
 
 
+def locked_ticket(conn: Connection, ticket_id: str) -> Any:
+    """The ticket's current row, locked until the transaction ends."""
+    return _ticket(conn, ticket_id)
+
+
 def _may_work(who: Account, row: Any) -> None:
     """The console's rule, on the server: agents work their team's tickets (or their own)."""
     authority.check_can_work(_agent(who), _record(row))
@@ -613,14 +618,21 @@ ESCALATION_IDS = uuid.UUID("6f1c1d0e-8a53-4c8e-9a55-2f0c3f9e7d11")  # namespace 
 
 
 def escalate(conn: Connection, who: Account, args: Escalate, now: datetime) -> Outcome:
-    """An escalation step the console fired, recorded once per (ticket, step, clock, cycle) as
-    a system entry. On an open ticket it never lowers anything: the follow-up owner is kept when
-    there is one, priority only rises, the level only grows."""
+    """An escalation step a console fired for a ticket its agent may work."""
     row = _ticket(conn, args.ticket_id)
     _may_work(who, row)
+    record_escalation(conn, row, args, now)
+    return APPLIED
+
+
+def record_escalation(conn: Connection, row: Any, args: Escalate, now: datetime) -> None:
+    """One escalation step, recorded once per (ticket, step, clock, cycle) as a system entry —
+    whether a console or the server's own sweeper fired it. On an open ticket it never lowers
+    anything: the follow-up owner is kept when there is one, priority only rises, the level
+    only grows."""
     key = (args.step, args.clock, args.cycle)
-    if key in _escalation_keys(conn, row["id"]):
-        return APPLIED  # fired already (from this console or another)
+    if key in escalation_keys(conn, row["id"]):
+        return  # fired already (from this console, another one, or the server)
     before = Priority(row["priority"])
     owner, level, after = row["follow_up_owner_id"], row["escalation_level"], before
     if status_flow.is_open(Status(row["status"])):
@@ -645,10 +657,9 @@ def escalate(conn: Connection, who: Account, args: Escalate, now: datetime) -> O
     ident = str(uuid.uuid5(ESCALATION_IDS, f"{row['id']}|{args.step}|{args.clock}|{args.cycle}"))
     _event(conn, row, EventKind.ESCALATION, None, now, "", data, ident)
     _update(conn, row, now, follow_up_owner_id=owner, escalation_level=level, priority=after.value)
-    return APPLIED
 
 
-def _escalation_keys(conn: Connection, ticket_id: str) -> set[tuple[str, str, int]]:
+def escalation_keys(conn: Connection, ticket_id: str) -> set[tuple[str, str, int]]:
     rows = conn.execute(
         sa.select(ticket_event.c.data_json).where(
             ticket_event.c.ticket_id == ticket_id,

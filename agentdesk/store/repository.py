@@ -19,7 +19,7 @@ from sqlmodel import Session, col, func, or_, select
 
 from agentdesk.domain import actions, authority, deadlines, numbering, status_flow, validation
 from agentdesk.domain.clocks import ClockState
-from agentdesk.domain.errors import NotAllowed, NotFound, ValidationFailed
+from agentdesk.domain.errors import NotFound, ValidationFailed
 from agentdesk.domain.escalation import Firing, LeadLoad, due_firings, least_loaded, raised
 from agentdesk.domain.model import (
     Category,
@@ -654,7 +654,6 @@ class Repository:
         dry_run: bool = False,
         limit: int = 500,
         budget_seconds: float | None = None,
-        on_behalf_of: AgentRecord | None = None,
     ) -> list[EscalationResult]:
         """Fire the escalation steps due by `now` (each once); `dry_run` only lists them.
 
@@ -665,8 +664,6 @@ class Repository:
         at = _epoch(now)
         with self._read() as s:
             ticket_ids = clock_store.unswept_breaches(_raw(s), at, limit)
-            if on_behalf_of is not None:
-                ticket_ids = self._workable(s, ticket_ids, on_behalf_of)
         started = time.perf_counter()
         results: list[EscalationResult] = []
         for ticket_id in ticket_ids:
@@ -679,19 +676,6 @@ class Repository:
             if budget_seconds is not None and time.perf_counter() - started >= budget_seconds:
                 break
         return results
-
-    def _workable(self, s: Session, ticket_ids: list[str], actor: AgentRecord) -> list[str]:
-        """The tickets `actor` may work (a console linked to a server sweeps only those: the
-        server accepts a console's escalations for its own team's tickets)."""
-        rows = s.exec(select(Ticket).where(col(Ticket.id).in_(ticket_ids))).all()
-        allowed = set()
-        for row in rows:
-            try:
-                authority.check_can_work(actor, ticket_record(row))
-            except NotAllowed:
-                continue
-            allowed.add(row.id)
-        return [ticket_id for ticket_id in ticket_ids if ticket_id in allowed]
 
     def _escalate(
         self, s: Session, ticket_id: str, now: datetime, *, dry_run: bool
