@@ -6,7 +6,7 @@ finds nothing new, and a clock that restarts (next update) can breach — and fi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from agentdesk.domain.clocks import ClockState
@@ -66,3 +66,22 @@ def least_loaded(leads: Sequence[LeadLoad]) -> str | None:
     if not leads:
         return None
     return min(leads, key=lambda lead: (lead.owned_open, lead.username)).agent_id
+
+
+def recipients(
+    notify: Iterable[str],
+    assignee_id: str | None,
+    owner_id: str | None,
+    leads: Callable[[], Sequence[LeadLoad]],
+) -> list[str]:
+    """Who a step tells (in order, each once): the assignee, the follow-up owner, the leads
+    (`leads` is asked only when a step names them)."""
+    found: list[str] = []
+    for recipient in notify:
+        if recipient == "assignee" and assignee_id:
+            found.append(assignee_id)
+        elif recipient == "follow_up_owner" and owner_id:
+            found.append(owner_id)
+        elif recipient == "leads":
+            found += [lead.agent_id for lead in leads()]
+    return list(dict.fromkeys(found))

@@ -16,7 +16,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from agentdesk.domain.clocks import happenings_from_rows, ticket_clocks
-from agentdesk.domain.escalation import Firing, LeadLoad, due_firings, least_loaded, raised
+from agentdesk.domain.escalation import (
+    Firing,
+    LeadLoad,
+    due_firings,
+    least_loaded,
+    raised,
+    recipients,
+)
 from agentdesk.domain.model import Category, Channel, ComplaintLevel, CustomerTier, Priority
 from agentdesk.domain.sla_policy import SlaPolicy, TicketFacts
 from agentdesk.server import intents
@@ -106,7 +113,7 @@ def _fire(conn: Connection, ticket_id: str, firing: Firing, now: datetime) -> No
         owner_id=owner,
         priority_to=after.value,
         level=level,
-        notified=_recipients(conn, step.notify, row["assignee_id"], owner),
+        notified=recipients(step.notify, row["assignee_id"], owner, lambda: _lead_loads(conn)),
     )
     intents.record_escalation(conn, row, args, now)
 
@@ -123,17 +130,3 @@ def _lead_loads(conn: Connection) -> list[LeadLoad]:
         )
     )
     return [LeadLoad(r[0], r[1], int(r[2])) for r in rows]
-
-
-def _recipients(
-    conn: Connection, who: Any, assignee_id: str | None, owner_id: str | None
-) -> list[str]:
-    found: list[str] = []
-    for recipient in who:
-        if recipient == "assignee" and assignee_id:
-            found.append(assignee_id)
-        elif recipient == "follow_up_owner" and owner_id:
-            found.append(owner_id)
-        elif recipient == "leads":
-            found += [lead.agent_id for lead in _lead_loads(conn)]
-    return list(dict.fromkeys(found))

@@ -20,7 +20,14 @@ from sqlmodel import Session, col, func, or_, select
 from agentdesk.domain import actions, authority, deadlines, numbering, status_flow, validation
 from agentdesk.domain.clocks import ClockState
 from agentdesk.domain.errors import NotFound, ValidationFailed
-from agentdesk.domain.escalation import Firing, LeadLoad, due_firings, least_loaded, raised
+from agentdesk.domain.escalation import (
+    Firing,
+    LeadLoad,
+    due_firings,
+    least_loaded,
+    raised,
+    recipients,
+)
 from agentdesk.domain.model import (
     Category,
     Channel,
@@ -745,15 +752,7 @@ class Repository:
     def _recipients(
         self, s: Session, who: Sequence[str], assignee_id: str | None, owner_id: str | None
     ) -> list[str]:
-        found: list[str] = []
-        for recipient in who:
-            if recipient == "assignee" and assignee_id:
-                found.append(assignee_id)
-            elif recipient == "follow_up_owner" and owner_id:
-                found.append(owner_id)
-            elif recipient == "leads":
-                found += [lead.agent_id for lead in self._lead_loads(s)]
-        return list(dict.fromkeys(found))
+        return recipients(who, assignee_id, owner_id, lambda: self._lead_loads(s))
 
     # -- phrases and the knowledge base ----------------------------------------------------
 
