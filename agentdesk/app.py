@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from textual.command import Provider
     from textual.timer import Timer
 
+    from agentdesk.console import ServerLink
     from agentdesk.domain.records import EscalationResult, TicketRecord
     from agentdesk.store.repository import Repository
     from agentdesk.sync.round import SyncSummary
@@ -63,6 +64,7 @@ class AgentDeskApp(App[None]):
     BINDINGS = [
         Binding("question_mark,f1", "help", "key.help", id="app.help"),
         Binding("f5", "sync", "key.sync", id="app.sync", show=False),
+        Binding("f6", "conflicts", "key.conflicts", id="app.conflicts", show=False),
         Binding("ctrl+g", "find_ticket", "key.find_ticket", id="app.find", show=False),
         Binding("ctrl+q", "quit", "key.quit", id="app.quit", priority=True),
     ]
@@ -140,7 +142,7 @@ class AgentDeskApp(App[None]):
     @work(thread=True, group="sync", exit_on_error=False)
     def _sync_worker(self) -> None:
         from agentdesk.sync.round import sync_round
-        from agentdesk.sync.transport import ServerClient
+        from agentdesk.sync.transport import ServerClient, SyncProblem
 
         ctx = self.context
         link = ctx.link
@@ -150,6 +152,10 @@ class AgentDeskApp(App[None]):
                 server = ServerClient(link.url, link.token, http)
                 now = int(ctx.now().timestamp())
                 summary = sync_round(ctx.store_path, server, ctx.repository().policy, now)
+        except SyncProblem as exc:
+            self.call_from_thread(self._sync_finished, None, exc.message())
+            if exc.http_status == 401:
+                self.call_from_thread(self._sign_in_again)
         except AgentdeskError as exc:
             self.call_from_thread(self._sync_finished, None, exc.message())
         except Exception as exc:
@@ -170,6 +176,22 @@ class AgentDeskApp(App[None]):
         if self._sync_again:
             self._sync_again = False
             self.request_sync()
+
+    def _sign_in_again(self) -> None:
+        """The server ended the session: ask for the password once (the edits stay queued);
+        signed in again, the round runs at once."""
+        from agentdesk.dialogs.sign_in_dialog import SignInDialog
+
+        link = self.context.link
+        if link is None or any(isinstance(s, SignInDialog) for s in self.screen_stack):
+            return
+
+        def renewed(new_link: ServerLink | None) -> None:
+            if new_link is not None:
+                self.context.link = new_link
+                self.request_sync()
+
+        self.push_screen(SignInDialog(link), renewed)
 
     # -- SLA policy and the escalation ladder ----------------------------------------------
 
@@ -258,8 +280,13 @@ class AgentDeskApp(App[None]):
         self.request_sync()
 
     def _reload_queue(self) -> None:
+        """Show what a pull or a sweep changed on the screen in front (queue or ticket)."""
+        from agentdesk.screens.ticket import TicketScreen
+
         if isinstance(self.screen, QueueScreen):
             self.screen.reload()
+        elif isinstance(self.screen, TicketScreen):
+            self.screen.refresh_detail()
 
     # -- navigation -----------------------------------------------------------------------
 
@@ -293,6 +320,15 @@ class AgentDeskApp(App[None]):
             if active.enabled and active.binding.description
         ]
         self.push_screen(HelpScreen(keys))
+
+    def action_conflicts(self) -> None:
+        from agentdesk.screens.conflicts import ConflictsScreen
+
+        def chosen(ticket_id: str | None) -> None:
+            if ticket_id:
+                self.open_ticket(ticket_id)
+
+        self.push_screen(ConflictsScreen(), chosen)
 
     def action_find_ticket(self) -> None:
         from agentdesk.dialogs.find_ticket import FindTicketDialog

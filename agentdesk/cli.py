@@ -20,7 +20,7 @@ from typer.core import TyperGroup
 
 from agentdesk import i18n
 from agentdesk.cli_incidents import incident_app
-from agentdesk.cli_login import login, logout, sync, whoami
+from agentdesk.cli_login import conflicts, login, logout, sync, whoami
 from agentdesk.cli_phrases import kb_app, phrases_app
 from agentdesk.cli_server import server_app, teams_app, users_app
 from agentdesk.cli_sla import escalation_app, parse_instant, sla_app
@@ -72,6 +72,7 @@ app.command("login")(login)
 app.command("logout")(logout)
 app.command("whoami")(whoami)
 app.command("sync")(sync)
+app.command("conflicts")(conflicts)
 
 log = logging.getLogger("agentdesk")
 
@@ -120,9 +121,36 @@ def run(
     ctx: typer.Context,
     agent: Annotated[str | None, typer.Option(help="Sign in as this agent (username).")] = None,
 ) -> None:
-    """Open the console on the local store."""
+    """Open the console on the local store (signed in to a server: as that account, synced)."""
     profile = profile_of(ctx)
-    _open_console(profile, profile.store, agent or profile.settings.agent)
+    link = server_link(profile)
+    if link is not None:
+        agent = agent or link.username
+        first_sync(profile, link, agent)
+    _open_console(profile, profile.store, agent or profile.settings.agent, link)
+
+
+def first_sync(profile: Profile, link: ServerLink, username: str) -> None:
+    """A signed-in profile whose store does not know its agent yet pulls the floor first."""
+    from agentdesk.cli_login import ensure_store
+    from agentdesk.store import database
+    from agentdesk.sync.round import sync_round
+    from agentdesk.sync.transport import ServerClient
+
+    ensure_store(profile.store)
+    conn = database.connect(profile.store, readonly=True)
+    try:
+        sql = "SELECT 1 FROM agent WHERE username = ?"
+        known = conn.execute(sql, (username,)).fetchone() is not None
+    finally:
+        conn.close()
+    if known:
+        return
+    typer.echo(t("cli.first_sync", server=link.url), err=True)
+    with link.http() as http:
+        server = ServerClient(link.url, link.token, http)
+        now = int(profile.clock.now().timestamp())
+        sync_round(profile.store, server, profile.repository().policy, now)
 
 
 def _open_console(
@@ -167,12 +195,19 @@ def server_link(profile: Profile) -> ServerLink | None:
     stored = load_session(profile.paths.config_dir / "session.json")
     if stored is None:
         return None
-    return ServerLink(stored.server, stored.token, lambda: httpx.Client(timeout=TIMEOUT_S))
+    return ServerLink(
+        stored.server,
+        stored.token,
+        lambda: httpx.Client(timeout=TIMEOUT_S),
+        stored.username,
+        profile.paths.config_dir / "session.json",
+    )
 
 
 class DemoRole(StrEnum):
     agent = "agent"
     lead = "lead"
+    supervisor = "supervisor"
 
 
 @app.command()
@@ -194,7 +229,11 @@ def demo(
     if tickets is not None and tickets < 1:
         raise AgentdeskError("error.bad_tickets", value=tickets)
     store = demo_store(profile, tickets, fresh)
-    username = demo_data.DEMO_LEAD if as_ is DemoRole.lead else demo_data.DEMO_AGENT
+    username = {
+        DemoRole.agent: demo_data.DEMO_AGENT,
+        DemoRole.lead: demo_data.DEMO_LEAD,
+        DemoRole.supervisor: demo_data.DEMO_SUPERVISOR,
+    }[as_]
     typer.echo(t("cli.demo_ready", store=str(store), agent=username), err=True)
     if no_console:
         return
@@ -241,7 +280,7 @@ def demo_link(url: str, username: str) -> ServerLink:
     answer = call(
         "POST", f"{url}/v1/auth/login", body={"username": username, "password": DEMO_PASSWORD}
     )
-    return ServerLink(url, answer["token"], lambda: httpx.Client(timeout=TIMEOUT_S))
+    return ServerLink(url, answer["token"], lambda: httpx.Client(timeout=TIMEOUT_S), username)
 
 
 def demo_store(profile: Profile, tickets: int | None, fresh: bool) -> Path:
@@ -491,6 +530,22 @@ def ticket_status(
     actor = profile.acting_agent(repo, agent)
     ticket = repo.change_status(ref, target, actor, profile.clock.now())
     message = t("done.status", status=i18n.label("status", ticket.status.value))
+    emit(asdict(ticket), as_json, lambda: typer.echo(message))
+
+
+@ticket_app.command("take")
+def ticket_take(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Ticket number or id.")],
+    agent: Annotated[str | None, typer.Option(help="Acting agent (username).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Take a ticket (assign it to the acting agent)."""
+    profile = profile_of(ctx)
+    repo = profile.repository()
+    actor = profile.acting_agent(repo, agent)
+    ticket = repo.take(ref, actor, profile.clock.now())
+    message = t("done.taken")
     emit(asdict(ticket), as_json, lambda: typer.echo(message))
 
 

@@ -10,14 +10,17 @@ import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from agentdesk.cli_server import read_password
-from agentdesk.cli_support import emit, profile_of
+from agentdesk.cli_support import emit, local_time, profile_of
 from agentdesk.domain.errors import AgentdeskError
 from agentdesk.i18n import t
+
+if TYPE_CHECKING:
+    import httpx
 
 TIMEOUT_S = 10.0
 
@@ -73,6 +76,11 @@ def call(
         raise AgentdeskError(
             "error.server_unreachable", url=url, reason=str(exc) or type(exc).__name__
         ) from None
+    return answer_of(response)
+
+
+def answer_of(response: httpx.Response) -> Any:
+    """The decoded answer; a 4xx/5xx becomes one line with the server's message."""
     if response.status_code >= 400:
         try:
             message = response.json().get("message") or response.text
@@ -95,8 +103,17 @@ def login(
     save_session(
         session_file(ctx), StoredSession(base, user, answer["token"], answer["expires_at"])
     )
+    ensure_store(profile_of(ctx).store)
     who = answer["account"]
     typer.echo(t("cli_login.signed_in", name=who["display_name"], role=who["role"], server=base))
+
+
+def ensure_store(store: Path) -> None:
+    """A signed-in profile's store: created empty when missing (the first sync fills it)."""
+    from agentdesk.store import database
+
+    if database.store_revision(store) is None:
+        database.upgrade(store)
 
 
 def logout(ctx: typer.Context) -> None:
@@ -151,6 +168,7 @@ def sync(
     stored = load_session(session_file(ctx))
     if stored is None:
         raise AgentdeskError("error.not_signed_in")
+    ensure_store(profile.store)
     repo = profile.repository()
     with httpx.Client(timeout=TIMEOUT_S) as http:
         server = ServerClient(stored.server, stored.token, http, sleep=time.sleep)
@@ -162,3 +180,46 @@ def sync(
             if once:
                 return
             time.sleep(profile.settings.sync_interval)
+
+
+def conflicts(
+    ctx: typer.Context,
+    agent: Annotated[str | None, typer.Option(help="Acting agent (username).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Edits the server refused on this console's tickets (the console's F6 list), with the
+    whole losing text and where it was kept; listing them marks them seen."""
+    from agentdesk.i18n import label
+    from agentdesk.screens.conflicts import intent_label
+    from agentdesk.store import conflict_store, database
+
+    profile = profile_of(ctx)
+    repo = profile.repository()
+    actor = profile.acting_agent(repo, agent)
+    conn = database.connect(profile.store)
+    try:
+        entries = conflict_store.conflict_list(conn, actor.id, actor.display_name)
+        conflict_store.mark_seen(conn, profile.clock.now().isoformat())
+    finally:
+        conn.close()
+
+    def human() -> None:
+        if not entries:
+            typer.echo(t("cli_conflicts.none"))
+        for entry in entries:
+            typer.echo(
+                t(
+                    "cli_conflicts.line",
+                    at=local_time(entry.at),
+                    ticket=entry.ticket_number or "—",
+                    author=entry.author,
+                    edit=intent_label(entry.intent),
+                    outcome=label("conflicts.outcome", entry.outcome),
+                    detail=entry.detail,
+                )
+            )
+            if entry.losing_text:
+                kept = t(f"conflicts.kept_in.{entry.kept_in or 'nothing'}")
+                typer.echo(t("cli_conflicts.text", kept=kept, text=entry.losing_text))
+
+    emit([asdict(entry) for entry in entries], as_json, human)

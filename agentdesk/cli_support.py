@@ -64,10 +64,17 @@ class Profile:
             typer.echo(f"agentdesk: {problem}", err=True)
 
     def acting_agent(self, repo: Repository, username: str | None) -> AgentRecord:
-        name = username or self.settings.agent
+        """`--agent`, else the config's agent, else the account this profile signed in as."""
+        name = username or self.settings.agent or self._signed_in_as()
         if not name:
             raise AgentdeskError("error.no_agent")
         return repo.agent_by_username(name)
+
+    def _signed_in_as(self) -> str | None:
+        from agentdesk.cli_login import load_session
+
+        stored = load_session(self.paths.config_dir / "session.json")
+        return stored.username if stored else None
 
 
 def profile_of(ctx: typer.Context) -> Profile:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from agentdesk.domain.clock import Clock
+from agentdesk.domain.errors import AgentdeskError
 from agentdesk.domain.records import AgentRecord, TeamRecord
 from agentdesk.i18n import current_language
 from agentdesk.store import database, lookups
@@ -33,11 +34,35 @@ QUEUE_CACHE_MB = 32  # measured: English search p95 at 1M tickets 36 → 24 ms, 
 @dataclass(frozen=True)
 class ServerLink:
     """Where and as whom this console syncs; `http` makes the HTTP client (tests hand in the
-    server app in-process, or a transport that fails to play offline)."""
+    server app in-process, or a transport that fails to play offline). A session renewed by
+    signing in again is saved to `session_file` (the profile's, as `agentdesk login` does)."""
 
     url: str
     token: str
     http: Callable[[], httpx.Client]
+    username: str = ""
+    session_file: Path | None = None
+
+    def sign_in_again(self, password: str) -> ServerLink:
+        """A new session for the same account (the old one expired or was revoked)."""
+        import httpx
+
+        from agentdesk.cli_login import StoredSession, answer_of, save_session
+
+        body = {"username": self.username, "password": password}
+        with self.http() as http:
+            try:
+                response = http.post(f"{self.url}/v1/auth/login", json=body)
+            except httpx.HTTPError as exc:
+                reason = str(exc) or type(exc).__name__
+                raise AgentdeskError(
+                    "error.server_unreachable", url=self.url, reason=reason
+                ) from exc
+        answer = answer_of(response)
+        if self.session_file is not None:
+            stored = StoredSession(self.url, self.username, answer["token"], answer["expires_at"])
+            save_session(self.session_file, stored)
+        return replace(self, token=answer["token"])
 
 
 @dataclass

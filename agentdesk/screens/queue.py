@@ -69,6 +69,8 @@ class QueueScreen(Screen[None]):
         ctx = self.desk.context
         wide = ctx.agent.role is not Role.AGENT
         self.filter = QueueFilter(agent_id=ctx.agent.id, team_id=ctx.agent.team_id, wide=wide)
+        if not self.desk.can_write():  # a supervisor has no queue of their own: the floor
+            self.filter = replace(self.filter, view=View.ALL)
         self.reload()
         self.query_one(TicketList).focus()
         self.set_interval(ctx.tick_seconds, self.tick)
@@ -180,6 +182,11 @@ class QueueScreen(Screen[None]):
             self.reload()
 
     # -- actions --------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "intake":
+            return self.desk.can_write()  # a supervisor reads only
+        return True
 
     def action_view(self, view: str) -> None:
         self.filter = replace(self.filter, view=View(view))

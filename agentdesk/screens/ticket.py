@@ -76,6 +76,13 @@ def clock_display(clock: ClockState, zone: tzinfo) -> dict[str, Any]:
     return {"due": None, "stopped_reason": reason, "caption": caption}
 
 
+# what changes a ticket or is logged as a change: never offered to a read-only role
+WRITE_ACTIONS = frozenset(
+    {"take", "status", "transfer", "resolve", "review", "compose", "send", "reveal",
+     "phrases", "rewrite"}
+)  # fmt: skip
+
+
 class TicketScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "key.back", id="ticket.back"),
@@ -127,6 +134,7 @@ class TicketScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._show_mode()
+        self.query_one("#composer-box").display = self.desk.can_write()  # supervisors read
         self.query_one("#timeline").focus()
         self.set_interval(self.desk.context.tick_seconds, self.tick)
         self.refresh_detail()
@@ -304,6 +312,8 @@ class TicketScreen(Screen[None]):
         self.desk.run_write(fn, lambda result: self._after_write(result, message))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in WRITE_ACTIONS and not self.desk.can_write():
+            return False  # a supervisor reads only (the server refuses their writes too)
         if self.detail is None:
             return action in ("back",) or None
         status = self.detail.ticket.status

@@ -192,15 +192,18 @@ def create_app(
         who: Annotated[Account, Depends(signed_in)],
         cursor: Annotated[str | None, Query(max_length=2048)] = None,
         limit: Annotated[int, Query(ge=1, le=pull.MAX_LIMIT)] = 500,
+        client_id: Annotated[str | None, Query(max_length=64)] = None,
     ) -> PullResponse:
-        """Changes visible to the signed-in account since `cursor` (none: from the start)."""
+        """Changes visible to the signed-in account since `cursor` (none: from the start), and
+        the last mutation of `client_id` the server applied (0 for another account's client)."""
         with engine.connect() as conn:
+            acknowledged = pull.acknowledged(conn, who, client_id)
             page = pull.pull(conn, who, cursor, limit)
         return PullResponse(
             cursor=page.cursor,
             has_more=page.has_more,
             reset=page.reset,
-            last_mutation_id=0,
+            last_mutation_id=acknowledged,
             changes=[Change(**c) for c in page.changes],
         )
 

@@ -24,13 +24,13 @@ def free_port() -> int:
 class EmbeddedServer:
     """`with EmbeddedServer(url) as base_url:` serves the database at `url` until the block ends."""
 
-    def __init__(self, db_url: str, clock: Clock | None = None) -> None:
+    def __init__(self, db_url: str, clock: Clock | None = None, port: int | None = None) -> None:
         import uvicorn
 
         from agentdesk.server.app import create_app
 
         self.engine = db.make_engine(db_url)
-        self.port = free_port()
+        self.port = port or free_port()
         app = create_app(self.engine, clock, sweep_every=SWEEP_SECONDS)  # --now travels here too
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)

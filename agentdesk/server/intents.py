@@ -49,6 +49,7 @@ from agentdesk.server.tables import (
     audit_log,
     customer,
     incident,
+    sync_conflict,
     team,
     ticket,
     ticket_event,
@@ -59,6 +60,7 @@ from agentdesk.server.tables import (
 class Outcome:
     status: str  # applied | rejected | conflict
     detail: str = ""
+    losing_text: str = ""  # free text that lost a compare-and-set: kept as a note
 
 
 APPLIED = Outcome("applied")
@@ -88,6 +90,7 @@ class Claim(_Args):
     ticket_id: str
     assignee_id: str
     event_id: str | None = None
+    status_event_id: str | None = None  # new → assigned, when the claim moves it
 
 
 class CreateCustomer(_Args):
@@ -125,12 +128,16 @@ class Transfer(_Args):
     ticket_id: str
     team_id: str
     note: str = ""
+    event_id: str | None = None
+    status_event_id: str | None = None  # back to assigned, when it was elsewhere
 
 
 class Resolve(_Args):
     ticket_id: str
     resolution: str = ""
     root_cause: str = ""
+    event_id: str | None = None
+    status_event_id: str | None = None
 
 
 class Review(_Args):
@@ -308,6 +315,20 @@ def _event(
     return True
 
 
+def keep_as_note(
+    conn: Connection, ticket_id: str, who: Account, now: datetime, text: str, data: dict[str, Any]
+) -> str | None:
+    """Text that lost a conflict, kept as an internal note by its author on the ticket
+    (design/SYNC.md: the losing text is never dropped); the note's id, or None without a ticket."""
+    row = conn.execute(sa.select(ticket.c.id, ticket.c.team_id).where(ticket.c.id == ticket_id))
+    found = row.mappings().first()
+    if found is None:
+        return None
+    ident = numbering.new_id()
+    _event(conn, found, EventKind.NOTE, who, now, text, data, ident)
+    return ident
+
+
 def _update(conn: Connection, row: Any, now: datetime, **values: Any) -> None:
     conn.execute(
         ticket.update()
@@ -331,7 +352,11 @@ def _move_with_timeline(
         .where(ticket_event.c.ticket_id == ticket_id)
         .order_by(ticket_event.c.at, ticket_event.c.id)
     ).scalars()
+    collided = conn.execute(
+        sa.select(sync_conflict.c.id).where(sync_conflict.c.ticket_id == ticket_id)
+    ).scalars()
     entities = [("ticket", ticket_id)] + [("ticket_event", ident) for ident in events]
+    entities += [("sync_conflict", ident) for ident in collided]
     changes.record_many(conn, [(kind, ident, old) for kind, ident in entities], "remove")
     changes.record_many(conn, [(kind, ident, new) for kind, ident in entities])
 
@@ -401,12 +426,22 @@ def claim(conn: Connection, who: Account, args: Claim, now: datetime) -> Outcome
     if row["assignee_id"] == who.id:
         return APPLIED
     if row["assignee_id"] is not None:
-        return Outcome("conflict", f"already assigned to {row['assignee_id']}")
-    data = {"assignee_id": who.id}
-    _event(conn, row, EventKind.ASSIGNMENT, who, now, data=data, event_id=args.event_id)
+        holder = conn.execute(
+            sa.select(account.c.display_name, account.c.username).where(
+                account.c.id == row["assignee_id"]
+            )
+        ).first()
+        name = f"{holder.display_name} ({holder.username})" if holder else row["assignee_id"]
+        return Outcome("conflict", f"already assigned to {name}")
     values: dict[str, Any] = {"assignee_id": who.id, "team_id": row["team_id"] or who.team_id}
     if row["status"] == Status.NEW.value:
         values["status"] = Status.ASSIGNED.value
+        moved = {"from": Status.NEW.value, "to": Status.ASSIGNED.value}
+        _event(
+            conn, row, EventKind.STATUS_CHANGE, who, now, data=moved, event_id=args.status_event_id
+        )
+    data = {"team_id": values["team_id"], "assignee_id": who.id}
+    _event(conn, row, EventKind.ASSIGNMENT, who, now, data=data, event_id=args.event_id)
     _update(conn, row, now, **values)
     _move_with_timeline(conn, row["id"], row["team_id"], values["team_id"])
     return APPLIED
@@ -559,11 +594,13 @@ def transfer(conn: Connection, who: Account, args: Transfer, now: datetime) -> O
     if row["team_id"] == target.id:
         raise ValidationFailed("error.transfer_same_team", team=target.code)
     data = {"from_team": row["team_id"], "to_team": target.id, "from_assignee": row["assignee_id"]}
-    _event(conn, row, EventKind.TRANSFER, who, now, note, data)
+    _event(conn, row, EventKind.TRANSFER, who, now, note, data, args.event_id)
     values: dict[str, Any] = {"team_id": target.id, "assignee_id": None}
     if current is not Status.ASSIGNED:
         moved = {"from": current.value, "to": Status.ASSIGNED.value}
-        _event(conn, row, EventKind.STATUS_CHANGE, who, now, data=moved)
+        _event(
+            conn, row, EventKind.STATUS_CHANGE, who, now, data=moved, event_id=args.status_event_id
+        )
         values["status"] = Status.ASSIGNED.value
     _update(conn, row, now, **values)
     _move_with_timeline(conn, row["id"], row["team_id"], target.id)
@@ -580,10 +617,15 @@ def resolve(conn: Connection, who: Account, args: Resolve, now: datetime) -> Out
     row = _ticket(conn, args.ticket_id)
     _may_work(who, row)
     current = Status(row["status"])
-    status_flow.check_transition(current, Status.RESOLVED)
-    _event(conn, row, EventKind.RESOLUTION, who, now, text, {"root_cause": cause.value})
+    try:
+        status_flow.check_transition(current, Status.RESOLVED)
+    except InvalidTransition as exc:  # resolved or closed meanwhile: the text is kept
+        return Outcome("conflict", exc.message(), losing_text=text)
+    _event(
+        conn, row, EventKind.RESOLUTION, who, now, text, {"root_cause": cause.value}, args.event_id
+    )
     moved = {"from": current.value, "to": Status.RESOLVED.value}
-    _event(conn, row, EventKind.STATUS_CHANGE, who, now, data=moved)
+    _event(conn, row, EventKind.STATUS_CHANGE, who, now, data=moved, event_id=args.status_event_id)
     _update(
         conn,
         row,

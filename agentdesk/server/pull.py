@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from agentdesk.domain.errors import ValidationFailed
@@ -27,8 +28,12 @@ from agentdesk.server.tables import (
     account,
     change_index,
     customer,
+    customer_order,
     incident,
+    product,
     server_meta,
+    sync_client,
+    sync_conflict,
     team,
     ticket,
     ticket_event,
@@ -40,9 +45,12 @@ ENTITY_TABLES: dict[str, sa.Table] = {
     "team": team,
     "agent": account,
     "customer": customer,
+    "product": product,
+    "customer_order": customer_order,
     "ticket": ticket,
     "ticket_event": ticket_event,
     "incident": incident,
+    "sync_conflict": sync_conflict,
 }
 PRIVATE_COLUMNS = frozenset({"password_hash"})
 
@@ -88,6 +96,19 @@ def pull(conn: Connection, who: Account, cursor: str | None, limit: int) -> Page
     return Page(found, _write_cursor(meta, backend, position, scopes), has_more, reset)
 
 
+def acknowledged(conn: Connection, who: Account, client_id: str | None) -> int:
+    """The last mutation id applied for `client_id` when it pushes as `who` (read before the
+    page: every change it made is committed, delivered on this page or a later one)."""
+    if not client_id:
+        return 0
+    found = conn.execute(
+        sa.select(sync_client.c.last_mutation_id).where(
+            sync_client.c.client_id == client_id, sync_client.c.account_id == who.id
+        )
+    ).scalar()
+    return int(found or 0)
+
+
 def _meta(conn: Connection) -> dict[str, str]:
     return {row.key: row.value for row in conn.execute(sa.select(server_meta))}
 
@@ -117,9 +138,12 @@ def _entities(conn: Connection, rows: list[Any]) -> list[dict[str, Any]]:
     current: dict[tuple[str, str], dict[str, Any]] = {}
     for entity_type, ids in wanted.items():
         table = ENTITY_TABLES[entity_type]
-        for found in conn.execute(sa.select(table).where(table.c.id.in_(sorted(ids)))).mappings():
-            data = {k: v for k, v in found.items() if k not in PRIVATE_COLUMNS}
-            current[entity_type, found["id"]] = data
+        columns = [c for c in table.columns if c.name not in PRIVATE_COLUMNS]
+        names = [c.name for c in columns]
+        query = sa.select(*columns).where(_id_among(table, sorted(ids), conn.dialect.name))
+        for found in conn.execute(query):
+            data = dict(zip(names, found, strict=True))
+            current[entity_type, data["id"]] = data
     out = []
     for row in rows:
         key = (row["entity_type"], row["entity_id"])
@@ -129,6 +153,15 @@ def _entities(conn: Connection, rows: list[Any]) -> list[dict[str, Any]]:
             op = "delete"
         out.append({"type": key[0], "id": key[1], "op": op, "scope": row["scope"], "row": entity})
     return out
+
+
+def _id_among(table: sa.Table, ids: list[str], backend: str) -> sa.ColumnElement[bool]:
+    """`id IN ids`; on PostgreSQL as one array parameter (`= ANY`): the same statement text for
+    every page, where an IN list of up to a thousand values is a new statement to render, send
+    and plan each time."""
+    if backend == "postgresql":
+        return table.c.id == sa.any_(sa.bindparam("ids", ids, type_=postgresql.ARRAY(sa.String)))
+    return table.c.id.in_(ids)
 
 
 # -- the cursor -----------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from agentdesk.domain import authority
 from agentdesk.domain.errors import AgentdeskError, ValidationFailed
 from agentdesk.domain.records import AgentRecord
-from agentdesk.server import changes, intents
+from agentdesk.server import changes, conflicts, intents
 from agentdesk.server.accounts import Account, utc
 from agentdesk.server.tables import mutation_receipt, sync_client, ticket
 
@@ -83,7 +83,7 @@ def push(
     for m in mutations:
         outcome = _one(engine, who, client_id, m, now)
         if outcome is None:  # a gap: earlier mutations are missing
-            return PushResult(last, results, m.id)
+            return PushResult(_last_id(engine, client_id), results, m.id)
         result, last = outcome
         results.append(result)
     if not mutations:
@@ -95,33 +95,69 @@ def _one(
     engine: Engine, who: Account, client_id: str, m: Mutation, now: datetime
 ) -> tuple[Result, int] | None:
     with engine.begin() as conn:
-        last = _lock_client(conn, client_id, who, now)
+        last = _lock_client(conn, client_id, who, m.id, now)
         if m.id <= last:
             return _duplicate(conn, client_id, m), last
         if m.id != last + 1:
             return None
-        outcome = intents.apply(conn, who, m.name, m.args, now)
-        if outcome.status != "applied":
-            _resend_truth(conn, m.args)
-        conn.execute(
-            mutation_receipt.insert().values(
-                client_id=client_id,
-                mutation_id=m.id,
-                mutation_uuid=m.uuid,
-                account_id=who.id,
-                name=m.name,
-                args_json=json.dumps(m.args, ensure_ascii=False, sort_keys=True),
-                status=outcome.status,
-                detail=outcome.detail,
-                at=utc(now),
-            )
-        )
-        conn.execute(
-            sync_client.update()
-            .where(sync_client.c.client_id == client_id)
-            .values(last_mutation_id=m.id, account_id=who.id, updated_at=utc(now))
-        )
+        earlier = _seen_under_another_id(conn, who, m)
+        if earlier is not None:  # pushed before by this installation under its old client id
+            outcome = earlier
+        else:
+            outcome = intents.apply(conn, who, m.name, m.args, now)
+            if outcome.status in ("conflict", "rejected"):
+                _resend_truth(conn, m.args)
+                conflicts.record(conn, who, client_id, m.id, m.name, m.args, outcome, now)
+        _receipt(conn, who, client_id, m, outcome, now)
         return Result(m.id, outcome.status, outcome.detail), m.id
+
+
+def _seen_under_another_id(
+    conn: sa.Connection, who: Account, m: Mutation
+) -> intents.Outcome | None:
+    """A client restored from an old backup takes a new client id (409) and pushes its outbox
+    again: what the server already has under the old id is reported (applied: `duplicate`;
+    refused: as it was refused), not applied twice."""
+    found = conn.execute(
+        sa.select(mutation_receipt.c.status, mutation_receipt.c.detail)
+        .where(mutation_receipt.c.mutation_uuid == m.uuid)
+        .where(mutation_receipt.c.account_id == who.id)
+        .where(mutation_receipt.c.status != "duplicate")
+        .limit(1)
+    ).first()
+    if found is None:
+        return None
+    if found.status == "applied":
+        return intents.Outcome("duplicate", f"applied: {found.detail}".rstrip(": "))
+    return intents.Outcome(found.status, found.detail)
+
+
+def _receipt(
+    conn: sa.Connection,
+    who: Account,
+    client_id: str,
+    m: Mutation,
+    outcome: intents.Outcome,
+    now: datetime,
+) -> None:
+    conn.execute(
+        mutation_receipt.insert().values(
+            client_id=client_id,
+            mutation_id=m.id,
+            mutation_uuid=m.uuid,
+            account_id=who.id,
+            name=m.name,
+            args_json=json.dumps(m.args, ensure_ascii=False, sort_keys=True),
+            status=outcome.status,
+            detail=outcome.detail,
+            at=utc(now),
+        )
+    )
+    conn.execute(
+        sync_client.update()
+        .where(sync_client.c.client_id == client_id)
+        .values(last_mutation_id=m.id, account_id=who.id, updated_at=utc(now))
+    )
 
 
 def _resend_truth(conn: sa.Connection, args: dict[str, Any]) -> None:
@@ -136,12 +172,19 @@ def _resend_truth(conn: sa.Connection, args: dict[str, Any]) -> None:
         changes.record(conn, "ticket", ticket_id, changes.ticket_scope(row.team_id))
 
 
-def _lock_client(conn: sa.Connection, client_id: str, who: Account, now: datetime) -> int:
+def _lock_client(
+    conn: sa.Connection, client_id: str, who: Account, first_id: int, now: datetime
+) -> int:
+    """The client's last applied mutation id, its row locked. A client id the server has not
+    seen starts just before the first mutation it sends: a new installation sends 1, a client
+    that took a new id (restored from a backup, 409) carries on from its oldest pending edit.
+    Two first pushes at once: one inserts, both then lock."""
     query = sa.select(sync_client.c.last_mutation_id).where(sync_client.c.client_id == client_id)
     found = conn.execute(query.with_for_update()).scalar()
-    if found is None:  # a new client; two first pushes at once: one inserts, both then lock
+    if found is None:
         values = {"client_id": client_id, "account_id": who.id, "updated_at": utc(now)}
-        conn.execute(_insert_ignoring_duplicates(conn).values(last_mutation_id=0, **values))
+        start = max(0, first_id - 1)
+        conn.execute(_insert_ignoring_duplicates(conn).values(last_mutation_id=start, **values))
         found = conn.execute(query.with_for_update()).scalar()
     return int(found or 0)
 

@@ -16,12 +16,22 @@ from sqlalchemy.engine import Connection
 from agentdesk.domain.errors import AgentdeskError
 from agentdesk.server import changes
 from agentdesk.server.accounts import utc
-from agentdesk.server.tables import account, customer, team, ticket, ticket_event
+from agentdesk.server.tables import (
+    account,
+    customer,
+    customer_order,
+    product,
+    team,
+    ticket,
+    ticket_event,
+)
 
 CHUNK = 2000
 TICKET_COLUMNS = tuple(c.name for c in ticket.columns)
 CUSTOMER_COLUMNS = tuple(c.name for c in customer.columns)
 TEAM_COLUMNS = tuple(c.name for c in team.columns)
+PRODUCT_COLUMNS = tuple(c.name for c in product.columns)
+ORDER_COLUMNS = tuple(c.name for c in customer_order.columns)
 EVENT_COLUMNS = tuple(c.name for c in ticket_event.columns)
 
 
@@ -37,6 +47,8 @@ def seed_from_store(
             "teams": _copy(conn, source, team, TEAM_COLUMNS),
             "agents": _copy_agents(conn, source, password_hash, now),
             "customers": _copy(conn, source, customer, CUSTOMER_COLUMNS),
+            "products": _copy(conn, source, product, PRODUCT_COLUMNS),
+            "orders": _copy(conn, source, customer_order, ORDER_COLUMNS),
         }
         teams_of = _copy_tickets(conn, source)
         counts["tickets"] = len(teams_of)

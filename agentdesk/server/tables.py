@@ -56,6 +56,27 @@ customer = sa.Table(
     sa.Column("created_at", sa.String, nullable=False),
 )
 
+product = sa.Table(
+    "product",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),
+    sa.Column("sku", sa.String, nullable=False, unique=True),
+    sa.Column("name_en", sa.String, nullable=False),
+    sa.Column("name_zh", sa.String, nullable=False),
+    sa.Column("line", sa.String, nullable=False),
+)
+
+customer_order = sa.Table(
+    "customer_order",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),
+    sa.Column("number", sa.String, nullable=False, unique=True),
+    sa.Column("customer_id", sa.String, nullable=False, index=True),
+    sa.Column("product_id", sa.String, nullable=False),
+    sa.Column("amount_cents", sa.BigInteger, nullable=False),
+    sa.Column("ordered_at", sa.String, nullable=False),
+)
+
 ticket = sa.Table(
     "ticket",
     metadata,
@@ -148,6 +169,10 @@ change_index = sa.Table(
     # a new one inserted) would take the freed seq again, at or below a cursor: never delivered.
     sqlite_autoincrement=True,
 )
+# PostgreSQL pulls in (xid, seq) order: pages read from this index (migration s0006).
+sa.Index("ix_change_index_xid_seq", change_index.c.xid, change_index.c.seq).ddl_if(
+    dialect="postgresql"
+)
 
 server_meta = sa.Table(
     "server_meta",
@@ -170,11 +195,29 @@ mutation_receipt = sa.Table(
     metadata,
     sa.Column("client_id", sa.String, primary_key=True),
     sa.Column("mutation_id", sa.BigInteger, primary_key=True),
-    sa.Column("mutation_uuid", sa.String, nullable=False),
+    sa.Column("mutation_uuid", sa.String, nullable=False, index=True),
     sa.Column("account_id", sa.String, nullable=False),
     sa.Column("name", sa.String, nullable=False),
     sa.Column("args_json", sa.Text, nullable=False),  # kept even when rejected
-    sa.Column("status", sa.String, nullable=False),  # applied | rejected | conflict
+    sa.Column("status", sa.String, nullable=False),  # applied|rejected|conflict|duplicate
     sa.Column("detail", sa.Text, nullable=False, server_default=""),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# -- conflicts: data, synced to the ticket's team (design/SYNC.md) --------------------------------
+
+sync_conflict = sa.Table(
+    "sync_conflict",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),
+    sa.Column("ticket_id", sa.String, nullable=True, index=True),
+    sa.Column("account_id", sa.String, nullable=False),  # whose edit lost
+    sa.Column("client_id", sa.String, nullable=False),
+    sa.Column("mutation_id", sa.BigInteger, nullable=False),
+    sa.Column("intent", sa.String, nullable=False),
+    sa.Column("outcome", sa.String, nullable=False),  # conflict | rejected
+    sa.Column("detail", sa.Text, nullable=False, server_default=""),  # what won, or why
+    sa.Column("losing_text", sa.Text, nullable=False, server_default=""),
+    sa.Column("note_event_id", sa.String, nullable=True),  # where the losing text went
+    sa.Column("at", sa.String, nullable=False),
 )

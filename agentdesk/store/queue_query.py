@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from agentdesk.domain.deadlines import NO_DEADLINE_SORT, PAUSED_SORT
 from agentdesk.store import search_index
+from agentdesk.store.conflict_store import unseen_count
 
 PAGE_SIZE = 64
 FINISHED = ("resolved", "closed")
@@ -221,7 +222,7 @@ class QueueFigures:
     pending: int = 0
     at_risk: int = 0
     breached: int = 0
-    refused: int = 0  # edits the server rejected or found in conflict
+    conflicts: int = 0  # unseen conflicts involving this agent (store.conflict_store)
 
 
 def queue_figures(conn: sqlite3.Connection, agent_id: str | None, now: int = 0) -> QueueFigures:
@@ -238,10 +239,10 @@ def queue_figures(conn: sqlite3.Connection, agent_id: str | None, now: int = 0) 
         "WHERE assignee_id IS NULL AND due_sort < ?",
         (NO_DEADLINE_SORT,),
     ).fetchone()[0]
-    pending, refused = conn.execute(
-        "SELECT coalesce(sum(state = 'pending'), 0), coalesce(sum(state <> 'pending'), 0) "
-        "FROM outbox INDEXED BY ix_outbox_state WHERE state IN ('pending', 'conflict', 'rejected')"
-    ).fetchone()
+    pending = conn.execute(
+        "SELECT count(*) FROM outbox INDEXED BY ix_outbox_state WHERE state = 'pending'"
+    ).fetchone()[0]
+    conflicts = unseen_count(conn, agent_id)
     return QueueFigures(
-        int(mine), int(unassigned), int(pending), int(at_risk), int(breached), int(refused)
+        int(mine), int(unassigned), int(pending), int(at_risk), int(breached), conflicts
     )

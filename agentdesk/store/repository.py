@@ -412,12 +412,14 @@ class Repository:
             s.add(row)
             s.flush()
             created = {"channel": row.channel, "category": row.category}
-            self._event(s, row, EventKind.CREATED, actor, now, description, created)
+            event = self._event(s, row, EventKind.CREATED, actor, now, description, created)
+            args = {k: v for k, v in row.model_dump().items() if k not in DERIVED_COLUMNS}
+            args["created_event_id"] = event.id  # the server keeps the console's event ids
             if take:
                 assigned = {"team_id": actor.team_id, "assignee_id": actor.id}
-                self._event(s, row, EventKind.ASSIGNMENT, actor, now, "", assigned)
+                event = self._event(s, row, EventKind.ASSIGNMENT, actor, now, "", assigned)
+                args["assignment_event_id"] = event.id
             self._reindex(s, row, customer.name)
-            args = {k: v for k, v in row.model_dump().items() if k not in DERIVED_COLUMNS}
             outbox.enqueue(s, "ticket.create.v1", args, row.id, now)
             self._recompute(s, row, now)
         return ticket_record(row)
@@ -475,12 +477,15 @@ class Repository:
             base_version = row.version
             row.assignee_id = actor.id
             row.team_id = row.team_id or actor.team_id
-            if record.status is Status.NEW:
-                self._set_status(s, row, Status.ASSIGNED, actor, now)
-            assigned = {"team_id": row.team_id, "assignee_id": actor.id}
-            self._event(s, row, EventKind.ASSIGNMENT, actor, now, "", assigned)
-            self._touch(s, row, now)
             args = {"ticket_id": row.id, "assignee_id": actor.id, "base_version": base_version}
+            if record.status is Status.NEW:
+                moved = self._set_status(s, row, Status.ASSIGNED, actor, now)
+                args["status_event_id"] = moved.id
+            assigned = {"team_id": row.team_id, "assignee_id": actor.id}
+            args["event_id"] = self._event(
+                s, row, EventKind.ASSIGNMENT, actor, now, "", assigned
+            ).id
+            self._touch(s, row, now)
             outbox.enqueue(s, "ticket.claim.v1", args, row.id, now)
             return ticket_record(row)
 
@@ -497,13 +502,14 @@ class Repository:
             base_version = row.version
             if status_flow.is_reopen(record.status, target):
                 row.resolved_at = None
-            self._set_status(s, row, target, actor, now)
+            moved = self._set_status(s, row, target, actor, now)
             self._touch(s, row, now)
             args = {
                 "ticket_id": row.id,
                 "from": record.status.value,
                 "to": target.value,
                 "base_version": base_version,
+                "event_id": moved.id,
             }
             outbox.enqueue(s, "ticket.set_status.v1", args, row.id, now)
             return ticket_record(row)
@@ -530,16 +536,18 @@ class Repository:
             }
             row.team_id = team.id
             row.assignee_id = None
-            self._event(s, row, EventKind.TRANSFER, actor, now, note, data)
-            if record.status is not Status.ASSIGNED:
-                self._set_status(s, row, Status.ASSIGNED, actor, now)
-            self._touch(s, row, now)
+            event = self._event(s, row, EventKind.TRANSFER, actor, now, note, data)
             args = {
                 "ticket_id": row.id,
                 "team_id": team.id,
                 "note": note,
                 "base_version": base_version,
+                "event_id": event.id,
             }
+            if record.status is not Status.ASSIGNED:
+                moved = self._set_status(s, row, Status.ASSIGNED, actor, now)
+                args["status_event_id"] = moved.id
+            self._touch(s, row, now)
             outbox.enqueue(s, "ticket.transfer.v1", args, row.id, now)
             return ticket_record(row)
 
@@ -557,14 +565,16 @@ class Repository:
             row.root_cause = root_cause.value
             row.resolved_at = _iso(now)
             data = {"root_cause": root_cause.value}
-            self._event(s, row, EventKind.RESOLUTION, actor, now, text, data)
-            self._set_status(s, row, Status.RESOLVED, actor, now)
+            event = self._event(s, row, EventKind.RESOLUTION, actor, now, text, data)
+            moved = self._set_status(s, row, Status.RESOLVED, actor, now)
             self._touch(s, row, now)
             args = {
                 "ticket_id": row.id,
                 "resolution": text,
                 "root_cause": root_cause.value,
                 "base_version": base_version,
+                "event_id": event.id,
+                "status_event_id": moved.id,
             }
             outbox.enqueue(s, "ticket.resolve.v1", args, row.id, now)
             return ticket_record(row)
@@ -840,10 +850,10 @@ class Repository:
 
     def _set_status(
         self, s: Session, row: Ticket, target: Status, actor: AgentRecord, now: datetime
-    ) -> None:
+    ) -> TicketEvent:
         data = {"from": row.status, "to": target.value}
         row.status = target.value
-        self._event(s, row, EventKind.STATUS_CHANGE, actor, now, "", data)
+        return self._event(s, row, EventKind.STATUS_CHANGE, actor, now, "", data)
 
     def _touch(self, s: Session, row: Ticket, now: datetime) -> None:
         """Bump the version and re-derive the clocks from the timeline as it now stands."""

@@ -8,6 +8,10 @@ push brings the server's answer back through a later pull (also when the server 
 
 from __future__ import annotations
 
+import functools
+import itertools
+import json
+import operator
 import sqlite3
 import uuid
 from collections.abc import Iterable, Sequence
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentdesk.domain import deadlines
+from agentdesk.domain.clocks import Happening, happenings_from_rows, ticket_clocks
 from agentdesk.domain.sla_policy import SlaPolicy
 from agentdesk.store import clock_store, search_index
 from agentdesk.store.database import HEAD_REVISION
@@ -24,6 +29,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "team": ("id", "code", "name_en", "name_zh", "kind"),
     "agent": ("id", "username", "display_name", "role", "team_id", "language", "active"),
     "customer": ("id", "name", "phone", "email", "address", "tier", "external_id", "created_at"),
+    "product": ("id", "sku", "name_en", "name_zh", "line"),
+    "customer_order": ("id", "number", "customer_id", "product_id", "amount_cents", "ordered_at"),
     "ticket": (
         "id", "number", "subject", "description", "customer_request", "customer_id",
         "product_id", "order_id", "channel", "category", "complaint_level", "priority",
@@ -35,8 +42,15 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "id", "title", "description", "status", "opened_at", "opened_by", "closed_at",
         "closed_by",
     ),
+    "sync_conflict": (
+        "id", "ticket_id", "account_id", "client_id", "mutation_id", "intent", "outcome",
+        "detail", "losing_text", "note_event_id", "at",
+    ),
 }  # fmt: skip
-SYNCED_TABLES = ("ticket_event", "ticket_clock", "escalation_fired", "ticket", "customer")
+SYNCED_TABLES = (
+    "sync_conflict", "ticket_event", "ticket_clock", "escalation_fired", "ticket",
+    "customer_order", "customer", "product",
+)  # fmt: skip
 
 
 @dataclass
@@ -54,9 +68,15 @@ def apply_page(
     now: int,
     *,
     reset: bool = False,
+    acknowledged: int = 0,
 ) -> Applied:
-    """One pulled page in one transaction, ending with the cursor saved."""
+    """One pulled page in one transaction, ending with the cursor saved (and the last mutation
+    id the server says it applied for this client)."""
     applied = Applied()
+    # The server keeps referential integrity; its pull order does not: a ticket updated after
+    # its timeline was written comes after its entries (one change row per entity, moved to
+    # the end), possibly a page later. Checked here, a fresh console could never bootstrap.
+    conn.execute("PRAGMA foreign_keys = OFF")  # outside a transaction, or SQLite ignores it
     conn.execute("BEGIN IMMEDIATE")
     try:
         if reset:
@@ -79,16 +99,23 @@ def apply_page(
                 touched.add(_remove(conn, kind, ident) or "")
                 applied.removals += 1
         _refresh_tickets(conn, touched - waiting - {""}, policy, now)
-        _save_cursor(conn, cursor)
+        _save_cursor(conn, cursor, acknowledged)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
     return applied
 
 
-def _save_cursor(conn: sqlite3.Connection, cursor: str) -> None:
-    if conn.execute("UPDATE sync_state SET pull_cursor = ? WHERE id = 1", (cursor,)).rowcount:
+def _save_cursor(conn: sqlite3.Connection, cursor: str, acknowledged: int) -> None:
+    saved = conn.execute(
+        "UPDATE sync_state SET pull_cursor = ?, acked_mutation_id = max(acked_mutation_id, ?) "
+        "WHERE id = 1",
+        (cursor, acknowledged),
+    )
+    if saved.rowcount:
         return
     conn.execute(  # a store that never queued an edit has no sync state yet
         "INSERT INTO sync_state (id, client_id, next_mutation_id, acked_mutation_id, "
@@ -112,6 +139,28 @@ def _clear_synced(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM sync_forget")
 
 
+# the timeline entries an intent's console wrote optimistically, by argument name
+EVENT_ID_ARGS = ("event_id", "status_event_id", "created_event_id", "assignment_event_id")
+
+
+def forget_refused_edit(conn: sqlite3.Connection, mutation_id: int) -> None:
+    """The server refused this queued edit: the timeline entries the console wrote for it go
+    (a refused new ticket goes whole); the edit itself stays in the outbox, readable, and the
+    ticket's server version comes with the next pull. In the caller's transaction."""
+    found = conn.execute(
+        "SELECT name, args_json, ticket_id FROM outbox WHERE mutation_id = ?", (mutation_id,)
+    ).fetchone()
+    if found is None or found[2] is None:
+        return
+    name, args, ticket_id = found[0], json.loads(found[1]), str(found[2])
+    if name.startswith("ticket.create."):
+        _remove(conn, "ticket", ticket_id)
+        return
+    for key in EVENT_ID_ARGS:
+        if isinstance(args.get(key), str):
+            _forgetting(conn, ticket_id, "DELETE FROM ticket_event WHERE id = ?", args[key])
+
+
 def _tickets_with_pending_edits(conn: sqlite3.Connection) -> set[str]:
     rows = conn.execute(
         "SELECT DISTINCT ticket_id FROM outbox WHERE state = 'pending' AND ticket_id IS NOT NULL"
@@ -120,19 +169,22 @@ def _tickets_with_pending_edits(conn: sqlite3.Connection) -> set[str]:
 
 
 def _upsert(conn: sqlite3.Connection, kind: str, row: dict[str, Any]) -> None:
+    values = [_local(row.get(c)) for c in COLUMNS[kind]]
+    if kind == "ticket":  # queue order until its clocks are derived below
+        values.append(deadlines.NO_CLOCK_SORT)
+        _make_way_for_number(conn, str(row["id"]), str(row["number"]))
+    conn.execute(_upsert_sql(kind), values)
+
+
+@functools.cache
+def _upsert_sql(kind: str) -> str:
     columns = COLUMNS[kind]
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
     conflict = "DO NOTHING" if kind == "ticket_event" else f"DO UPDATE SET {updates}"
-    inserted = list(columns)
-    values = [_local(row.get(c)) for c in columns]
-    if kind == "ticket":  # queue order until its clocks are derived below
-        inserted.append("due_sort")
-        values.append(deadlines.NO_CLOCK_SORT)
-        _make_way_for_number(conn, str(row["id"]), str(row["number"]))
-    conn.execute(
+    inserted = [*columns, "due_sort"] if kind == "ticket" else list(columns)
+    return (
         f"INSERT INTO {kind} ({', '.join(inserted)}) VALUES ({', '.join('?' * len(inserted))}) "
-        f"ON CONFLICT (id) {conflict}",  # timeline entries never change
-        values,
+        f"ON CONFLICT (id) {conflict}"  # timeline entries never change
     )
 
 
@@ -163,7 +215,7 @@ def _remove(conn: sqlite3.Connection, kind: str, ident: str) -> str | None:
         if found is not None:
             search_index.remove_ticket(conn, found[0])
         _forgetting(conn, ident, "DELETE FROM ticket_event WHERE ticket_id = ?", ident)
-        for table in ("ticket_clock", "escalation_fired"):
+        for table in ("ticket_clock", "escalation_fired", "sync_conflict"):
             conn.execute(f"DELETE FROM {table} WHERE ticket_id = ?", (ident,))
     conn.execute(f"DELETE FROM {kind} WHERE id = ?", (ident,))
     return None
@@ -179,17 +231,68 @@ def _forgetting(conn: sqlite3.Connection, ticket_id: str, sql: str, ident: str) 
 def _refresh_tickets(
     conn: sqlite3.Connection, ticket_ids: Iterable[str], policy: SlaPolicy, now: int
 ) -> None:
-    """Deadlines and the search index of the tickets this page changed (derived locally)."""
-    for ticket_id in sorted(ticket_ids):
-        found = conn.execute(
-            "SELECT t.pk, t.number, t.subject, t.description, coalesce(c.name, '') FROM ticket t "
-            "LEFT JOIN customer c ON c.id = t.customer_id WHERE t.id = ?",
-            (ticket_id,),
-        ).fetchone()
-        if found is None:
-            continue
-        pk, number, subject, description, customer_name = found
-        deadline = clock_store.recompute_ticket(conn, ticket_id, policy, now)
-        conn.execute(clock_store.TICKET_UPDATE, (*deadline.columns(), ticket_id))
-        text = search_index.document_text(number, subject, description, customer_name)
+    """Deadlines and the search index of the tickets this page changed (derived locally): what
+    clock_store.recompute_ticket and search_index.index_ticket do for one ticket, a chunk of
+    tickets per query."""
+    ids = sorted(ticket_ids)
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        _refresh_chunk(conn, ids[start : start + REFRESH_CHUNK], policy, now)
+
+
+REFRESH_CHUNK = 500
+REFRESH_SQL = (
+    f"SELECT {clock_store.FACTS_COLUMNS}, t.pk, t.number, t.subject, t.description, "
+    f"coalesce(c.name, '') {clock_store.FACTS_FROM} WHERE t.id IN ({{marks}})"
+)
+TIMELINES_SQL = (
+    "SELECT ticket_id, kind, at, data_json FROM ticket_event WHERE ticket_id IN ({marks}) "
+    "ORDER BY ticket_id, at, pk"
+)
+
+
+def _refresh_chunk(
+    conn: sqlite3.Connection, ticket_ids: list[str], policy: SlaPolicy, now: int
+) -> None:
+    marks = ", ".join("?" * len(ticket_ids))
+    found = conn.execute(REFRESH_SQL.format(marks=marks), ticket_ids).fetchall()
+    timelines = _timelines(conn, [str(row[0]) for row in found])
+    derived = [
+        (
+            str(row[0]),
+            ticket_clocks(policy, clock_store.facts_of(row), timelines.get(row[0], []), now),
+            row[5] in clock_store.OPEN_STATUS_VALUES,
+        )
+        for row in found
+    ]
+    clock_store.write_clocks(conn, [(ticket_id, clocks) for ticket_id, clocks, _ in derived])
+    conn.executemany(
+        clock_store.TICKET_UPDATE,
+        [
+            (*clock_store.deadline_of(clocks, is_open).columns(), ticket_id)
+            for ticket_id, clocks, is_open in derived
+        ],
+    )
+    for row in found:
+        pk, number, subject, description, customer_name = row[7:]
+        _reindex(conn, pk, search_index.document_text(number, subject, description, customer_name))
+
+
+def _timelines(conn: sqlite3.Connection, ticket_ids: list[str]) -> dict[str, list[Happening]]:
+    """Each ticket's timeline as clock happenings, in timeline order (at, then insertion)."""
+    if not ticket_ids:
+        return {}
+    marks = ", ".join("?" * len(ticket_ids))
+    rows = conn.execute(TIMELINES_SQL.format(marks=marks), ticket_ids)
+    return {
+        ticket_id: happenings_from_rows(row[1:] for row in group)
+        for ticket_id, group in itertools.groupby(rows, key=operator.itemgetter(0))
+    }
+
+
+def _reindex(conn: sqlite3.Connection, pk: int, text: str) -> None:
+    """Index the ticket's text unless it is indexed with exactly this text already (a page that
+    brought only timeline entries): the index would end the same, at the cost of a delete and
+    an insert in both full-text tables."""
+    indexed = conn.execute("SELECT text FROM ticket_search WHERE rowid = ?", (pk,)).fetchone()
+    if indexed is None or indexed[0] != text:
         search_index.index_ticket(conn, pk, text)

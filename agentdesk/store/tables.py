@@ -173,6 +173,25 @@ class Outbox(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = None
     server_result: str | None = None
+    seen_at: str | None = None  # refused: when the agent saw it in the conflicts list
+
+
+class SyncConflict(SQLModel, table=True):
+    """An edit the server refused on a ticket of this console's scopes (design/SYNC.md)."""
+
+    __tablename__ = "sync_conflict"
+    id: str = Field(primary_key=True)
+    ticket_id: str | None = Field(default=None, index=True)
+    account_id: str  # whose edit lost
+    client_id: str
+    mutation_id: int
+    intent: str  # e.g. ticket.set_status.v1
+    outcome: str  # conflict | rejected
+    detail: str = ""  # what won, or why it can never apply
+    losing_text: str = ""
+    note_event_id: str | None = None  # where the losing text went
+    at: str
+    seen_at: str | None = None
 
 
 class SyncState(SQLModel, table=True):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from agentdesk.domain.sla_policy import SlaPolicy
 from agentdesk.store import database
 from agentdesk.store.database import HEAD_REVISION
-from agentdesk.store.sync_apply import apply_page, saved_cursor
+from agentdesk.store.sync_apply import apply_page, forget_refused_edit, saved_cursor
 from agentdesk.sync.transport import ServerClient, SyncProblem
 
 PROTOCOL_VERSION = 1
@@ -33,6 +34,7 @@ class SyncSummary:
     pulled: int = 0
     pages: int = 0
     reset: bool = False
+    rotated: bool = False  # took a new client id (this store was restored from a backup)
 
 
 def sync_round(
@@ -53,6 +55,7 @@ def sync_round(
 
 def _push(conn: sqlite3.Connection, server: ServerClient, summary: SyncSummary, batch: int) -> None:
     client_id = _client_id(conn)
+    rotated = False
     while rows := _pending(conn, batch):
         body = {
             "client_id": client_id,
@@ -68,6 +71,10 @@ def _push(conn: sqlite3.Connection, server: ServerClient, summary: SyncSummary, 
             _quarantine(conn, rows[0][0])  # one item too large on its own: visible, skipped
             summary.rejected += 1
             continue
+        if response.status_code == 409 and not rotated and "client_state" in response.text:
+            client_id = _rotate_client_id(conn)  # restored from an old backup (T17)
+            summary.rotated = rotated = True
+            continue
         answer = server.json_or_problem(response)
         _record_results(conn, answer, summary)
         if answer.get("stopped_at") is not None:
@@ -81,6 +88,16 @@ def _client_id(conn: sqlite3.Connection) -> str:
     if row is None:  # nothing was ever queued: nothing to push either
         return ""
     return str(row[0])
+
+
+def _rotate_client_id(conn: sqlite3.Connection) -> str:
+    """The server saw other edits under this client id than the ones queued here: this store
+    is an old copy. A new id keeps both histories apart; the queued edits go out under it (the
+    server recognises those it already applied by their uuid)."""
+    client_id = str(uuid.uuid4())
+    with conn:
+        conn.execute("UPDATE sync_state SET client_id = ? WHERE id = 1", (client_id,))
+    return client_id
 
 
 def _pending(conn: sqlite3.Connection, limit: int) -> list[tuple[Any, ...]]:
@@ -116,6 +133,8 @@ def _record_results(conn: sqlite3.Connection, answer: dict[str, Any], summary: S
                     result["id"],
                 ),
             )
+            if state in ("rejected", "conflict"):
+                forget_refused_edit(conn, result["id"])
             summary.pushed += 1
             summary.applied += state == "applied"
             summary.rejected += state == "rejected"
@@ -147,7 +166,7 @@ def _pull(
 ) -> None:
     start_over = False
     while True:
-        params: dict[str, Any] = {"limit": PULL_PAGE}
+        params: dict[str, Any] = {"limit": PULL_PAGE, "client_id": _client_id(conn)}
         cursor = saved_cursor(conn)
         if cursor:
             params["cursor"] = cursor
@@ -158,7 +177,15 @@ def _pull(
             continue
         page = server.json_or_problem(response)
         reset = bool(page["reset"]) or start_over
-        apply_page(conn, page["changes"], page["cursor"], policy, now, reset=reset)
+        apply_page(
+            conn,
+            page["changes"],
+            page["cursor"],
+            policy,
+            now,
+            reset=reset,
+            acknowledged=int(page.get("last_mutation_id") or 0),
+        )
         start_over = False
         summary.pulled += len(page["changes"])
         summary.pages += 1

@@ -58,6 +58,8 @@ class ServerClient:
     def json_or_problem(self, response: httpx.Response) -> Any:
         if response.status_code < 400:
             return response.json()
+        if response.status_code == 401:  # expired or revoked: sign in again (SYNC T20)
+            raise SyncProblem(401, "error.sync_signed_out")
         try:
             message = str(response.json().get("message") or response.text)
         except ValueError:

@@ -8,6 +8,7 @@ from typing import Any
 
 from textual.widgets import Static
 
+from agentdesk.domain.model import Role
 from agentdesk.domain.records import AgentRecord
 from agentdesk.i18n import label, t
 from agentdesk.store.queue_query import QueueFigures
@@ -41,6 +42,10 @@ class StatusBar(Static):
     def on_mount(self) -> None:
         self.tick()
 
+    async def on_click(self) -> None:
+        """A click on the bar opens the conflicts list (F6)."""
+        await self.app.run_action("conflicts")
+
     def tick(self) -> None:
         """Repaint when the text changed: the minute turned or the figures moved."""
         text = self.render_text()
@@ -56,12 +61,14 @@ class StatusBar(Static):
             role=label("role", self.agent.role.value),
             team=self.team_name,
         )
+        if self.agent.role is Role.SUPERVISOR:
+            who += " · " + t("statusbar.read_only")
         figures = self._figures()
         counts = t("statusbar.counts", mine=figures.mine, unassigned=figures.unassigned)
         sla = t("statusbar.sla", at_risk=figures.at_risk, breached=figures.breached)
         outbox = t("statusbar.outbox", pending=figures.pending)
-        if figures.refused:
-            outbox += " · " + t("statusbar.refused", count=figures.refused)
+        if figures.conflicts:
+            outbox += " · " + t("statusbar.conflicts", count=figures.conflicts)
         parts = [who, counts, sla, outbox, self._link_text(), clock]
         return "  │  ".join(part for part in parts if part)
 

@@ -13,6 +13,7 @@ from agentdesk.dialogs.status_dialog import StatusDialog
 from agentdesk.dialogs.transfer_dialog import TransferDialog
 from agentdesk.domain.clock import FrozenClock
 from agentdesk.screens.ticket import TicketScreen
+from agentdesk.widgets.status_bar import StatusBar
 from tests.conftest import rows
 from tests.pilot.conftest import AppFactory, settle
 
@@ -150,7 +151,7 @@ async def test_supervisor_cannot_write_and_is_told_why(make_app: AppFactory, see
         await pilot.press("i", *"note", "ctrl+s")
         await settle(pilot)
         assert screen.detail.timeline[-1].kind.value != "note"
-        assert any("read-only" in n.message for n in app._notifications)
+        assert "read-only" in str(screen.query_one(StatusBar).render())  # the keys are hidden
     assert rows(seeded, "SELECT count(*) FROM outbox") == before
 
 

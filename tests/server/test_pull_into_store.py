@@ -175,3 +175,37 @@ def test_a_number_the_server_gave_to_another_ticket_does_not_stall_the_pull(
     assert local(client_store, "SELECT id FROM ticket WHERE number = ?", (taken,)) == [(owner,)]
     parked = local(client_store, "SELECT number FROM ticket WHERE id = 'made-here'")
     assert parked == [(f"{taken}~made-her",)]
+
+
+def test_a_fresh_console_bootstraps_the_demo_floor_with_its_catalogue(
+    db_url: str, tmp_path: Path, client_store: Path
+) -> None:
+    """Tickets point at products and orders: those sync too (every account sees them), so an
+    empty console store takes the whole floor page by page — also when a ticket changed after
+    its timeline was written (its change row then comes after its entries, pages later)."""
+    from agentdesk.io import demo_data
+    from agentdesk.server import accounts, db
+    from agentdesk.server.seeding import seed_from_store
+
+    demo = tmp_path / "demo.db"
+    database.upgrade(demo)
+    demo_data.load_demo_files(demo, Path(__file__).parents[2] / "data" / "demo", NOW)
+    db.upgrade(db_url)
+    engine = db.make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            seed_from_store(conn, demo, accounts.hash_password("pw-for-the-demo"), NOW)
+            first = conn.execute(
+                sa.select(ticket.c.id, ticket.c.team_id).order_by(ticket.c.number)
+            ).first()
+            assert first is not None  # as if it changed just now:
+            changes.record(conn, "ticket", first.id, changes.ticket_scope(first.team_id))
+        sync_down(engine, client_store, demo_data.DEMO_LEAD, limit=100)
+    finally:
+        engine.dispose()
+    for table in ("product", "customer_order", "customer", "ticket", "ticket_event"):
+        assert local(client_store, f"SELECT count(*) FROM {table}") == local(
+            demo, f"SELECT count(*) FROM {table}"
+        ), table
+    linked = "SELECT count(*) FROM ticket WHERE order_id IS NOT NULL"
+    assert local(client_store, linked)[0][0] > 0

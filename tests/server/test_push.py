@@ -85,9 +85,20 @@ def test_the_same_batch_at_the_same_time_applies_once(engine: Engine) -> None:
 def test_a_gap_stops_and_says_where(engine: Engine) -> None:
     agent = who(engine, "zhang.wei")
     target = one_ticket(engine)["id"]
-    done = push.push(engine, agent, CLIENT, [mutation(2, "ticket.add_event.v1", note(target))], NOW)
-    assert done.results == [] and done.stopped_at == 2 and done.last_mutation_id == 0
-    assert events_of(engine, target, "note") == []
+    push.push(engine, agent, CLIENT, [mutation(1, "ticket.add_event.v1", note(target))], NOW)
+    done = push.push(engine, agent, CLIENT, [mutation(3, "ticket.add_event.v1", note(target))], NOW)
+    assert done.results == [] and done.stopped_at == 3 and done.last_mutation_id == 1
+    assert len(events_of(engine, target, "note")) == 1
+
+
+def test_a_client_id_new_to_the_server_starts_at_its_oldest_pending_edit(engine: Engine) -> None:
+    """A console that took a new client id (T17) keeps its outbox numbering."""
+    agent = who(engine, "zhang.wei")
+    target = one_ticket(engine)["id"]
+    batch = [mutation(n, "ticket.add_event.v1", note(target)) for n in (41, 42)]
+    done = push.push(engine, agent, "new-client-id", batch, NOW)
+    assert [r.status for r in done.results] == ["applied", "applied"]
+    assert done.last_mutation_id == 42 and done.stopped_at is None
 
 
 def test_a_poison_mutation_is_kept_and_the_queue_moves_on(engine: Engine) -> None:
@@ -132,7 +143,10 @@ def test_a_refused_edit_sends_the_server_version_back(engine: Engine) -> None:
     done = push.push(engine, agent, CLIENT, [mutation(1, "ticket.set_status.v1", stale)], NOW)
     assert done.results[0].status == "conflict"
     found, _ = pull_all(engine, agent, cursor)  # the client's optimistic move is corrected
-    assert [(c["id"], c["row"]["status"]) for c in found] == [(mine["id"], "assigned")]
+    tickets = [(c["id"], c["row"]["status"]) for c in found if c["type"] == "ticket"]
+    assert tickets == [(mine["id"], "assigned")]
+    [conflict] = [c["row"] for c in found if c["type"] == "sync_conflict"]  # and shown
+    assert (conflict["ticket_id"], conflict["outcome"]) == (mine["id"], "conflict")
 
 
 def test_two_agents_race_to_claim_first_commit_wins(engine: Engine) -> None:
@@ -146,6 +160,7 @@ def test_two_agents_race_to_claim_first_commit_wins(engine: Engine) -> None:
     won = push.push(engine, first, "client-a", claim(first), NOW)
     lost = push.push(engine, second, "client-b", claim(second), NOW)
     assert won.results[0].status == "applied" and lost.results[0].status == "conflict"
+    assert lost.results[0].detail == "already assigned to 张伟 (zhang.wei)"  # who won
     assert one_ticket(engine, id=free)["assignee_id"] == first.id
 
 

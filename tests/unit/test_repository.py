@@ -48,11 +48,13 @@ def test_every_change_queues_exactly_one_intent(repo: Any, clock: FrozenClock) -
     names = [r[0] for r in rows(path, "SELECT name FROM outbox ORDER BY mutation_id")][-2:]
     assert names == ["ticket.add_event.v1", "ticket.set_status.v1"]
     args = json.loads(rows(path, "SELECT args_json FROM outbox ORDER BY mutation_id DESC")[0][0])
+    moved = rows(path, "SELECT id FROM ticket_event WHERE kind = 'status_change' ORDER BY at, id")
     assert args == {
         "ticket_id": ticket.id,
         "from": "assigned",
         "to": "in_progress",
         "base_version": ticket.version + 1,  # the note before it bumped the version
+        "event_id": moved[-1][0],  # the server keeps the console's timeline entry id
     }
     ids = [r[0] for r in rows(path, "SELECT mutation_id FROM outbox ORDER BY mutation_id")]
     assert ids == list(range(1, len(ids) + 1))
