@@ -20,6 +20,7 @@ from agentdesk.i18n import label, t
 from agentdesk.screens.queue import QueueScreen
 from agentdesk.store import database
 from agentdesk.store.queue_query import QueueFigures, queue_figures
+from agentdesk.widgets.incident_banner import IncidentBanner
 from agentdesk.widgets.status_bar import StatusBar
 from agentdesk.widgets.translated import translate_bindings
 
@@ -65,6 +66,7 @@ class AgentDeskApp(App[None]):
         Binding("question_mark,f1", "help", "key.help", id="app.help"),
         Binding("f5", "sync", "key.sync", id="app.sync", show=False),
         Binding("f6", "conflicts", "key.conflicts", id="app.conflicts", show=False),
+        Binding("f7", "approvals", "key.approvals", id="app.approvals", show=False),
         Binding("ctrl+g", "find_ticket", "key.find_ticket", id="app.find", show=False),
         Binding("ctrl+q", "quit", "key.quit", id="app.quit", priority=True),
     ]
@@ -79,10 +81,12 @@ class AgentDeskApp(App[None]):
         self.link_state = LinkState()
         self._syncing = False
         self._sync_again = False
+        self.incident_titles: list[str] = []
 
     def on_mount(self) -> None:
         if self.context.keymap:
             self.set_keymap(self.context.keymap)
+        self.show_incident_banners()
         self.push_screen(QueueScreen())
         self.call_after_refresh(self.install_policy)  # after the first frame, never before it
         self.refresh_figures()
@@ -98,6 +102,20 @@ class AgentDeskApp(App[None]):
         return StatusBar(
             ctx.agent, team, ctx.now, ctx.zone, lambda: self.figures, lambda: self.link_state
         )
+
+    def incident_banner(self) -> IncidentBanner:
+        return IncidentBanner(lambda: self.incident_titles)
+
+    def open_incident_titles(self) -> list[str]:
+        """The open incidents' titles as last read (after start, a sync or an incident write)."""
+        return self.incident_titles
+
+    def show_incident_banners(self) -> None:
+        """Read the open incidents again and show them on the screen in front."""
+        self.incident_titles = [i.title for i in self.context.repository().incidents()]
+        for banner in self.screen.query(IncidentBanner):
+            banner.show_incidents()
+        self.screen.refresh_bindings()
 
     def _tick_status_bars(self) -> None:
         for bar in self.screen.query(StatusBar):
@@ -172,6 +190,7 @@ class AgentDeskApp(App[None]):
             self.link_state = LinkState(True, self.context.now(), None)
             if summary.pulled:
                 self._reload_queue()
+                self.show_incident_banners()
         self.refresh_figures()
         if self._sync_again:
             self._sync_again = False
@@ -218,6 +237,11 @@ class AgentDeskApp(App[None]):
         load, recomputed = install_policy(repo, directory, ctx.now(), progress)
         self.call_from_thread(self._policy_installed, load.problem, recomputed)
         self._install_rules(repo)
+        from agentdesk.io.authority_file import install_authority
+
+        refused = install_authority(repo, ctx.policy_dir)
+        if refused:
+            self.call_from_thread(self.notify, refused, severity="warning", timeout=10)
 
     def _install_rules(self, repo: Repository) -> None:
         """The banned-phrase rules from the policy folder; refused ones keep what was in use."""
@@ -320,6 +344,21 @@ class AgentDeskApp(App[None]):
             if active.enabled and active.binding.description
         ]
         self.push_screen(HelpScreen(keys))
+
+    def action_approvals(self) -> None:
+        """The leads' refund approval queue (R4)."""
+        from agentdesk.domain.authority import DECIDING_ROLES
+        from agentdesk.screens.approvals import ApprovalsScreen
+
+        if self.context.agent.role not in DECIDING_ROLES:
+            self.notify(t("approvals.leads_only"), severity="warning")
+            return
+
+        def chosen(ticket_id: str | None) -> None:
+            if ticket_id:
+                self.open_ticket(ticket_id)
+
+        self.push_screen(ApprovalsScreen(), chosen)
 
     def action_conflicts(self) -> None:
         from agentdesk.screens.conflicts import ConflictsScreen

@@ -22,6 +22,7 @@ from agentdesk import i18n
 from agentdesk.cli_incidents import incident_app
 from agentdesk.cli_login import conflicts, login, logout, sync, whoami
 from agentdesk.cli_phrases import kb_app, phrases_app
+from agentdesk.cli_routing import routing_app
 from agentdesk.cli_server import server_app, teams_app, users_app
 from agentdesk.cli_sla import escalation_app, parse_instant, sla_app
 from agentdesk.cli_support import Profile, emit, local_time, profile_of
@@ -62,6 +63,7 @@ app.add_typer(ticket_app, name="ticket")
 app.add_typer(db_app, name="db")
 app.add_typer(sla_app, name="sla")
 app.add_typer(escalation_app, name="escalation")
+app.add_typer(routing_app, name="routing")
 app.add_typer(phrases_app, name="phrases")
 app.add_typer(kb_app, name="kb")
 app.add_typer(incident_app, name="incident")
@@ -547,6 +549,74 @@ def ticket_take(
     ticket = repo.take(ref, actor, profile.clock.now())
     message = t("done.taken")
     emit(asdict(ticket), as_json, lambda: typer.echo(message))
+
+
+@ticket_app.command("refund")
+def ticket_refund(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Ticket number or id.")],
+    amount: Annotated[str, typer.Argument(help="Amount in yuan, e.g. 300 or 300.50.")],
+    reason: Annotated[str, typer.Option(help="Why, and what the customer was promised.")],
+    agent: Annotated[str | None, typer.Option(help="Acting agent (username).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Record a refund; above your authority it goes to the team leads for approval."""
+    from agentdesk.domain.authority import format_yuan, parse_yuan
+    from agentdesk.domain.model import EventKind
+
+    profile = profile_of(ctx)
+    cents = parse_yuan(amount)
+    repo = profile.repository()
+    actor = profile.acting_agent(repo, agent)
+    entry = repo.refund(ref, cents, reason, actor, profile.clock.now())
+    key = (
+        "done.refund_requested"
+        if entry.kind is EventKind.REFUND_REQUEST
+        else "done.refund_recorded"
+    )
+    message = t(key, amount=format_yuan(cents))
+    emit(asdict(entry), as_json, lambda: typer.echo(message))
+
+
+@ticket_app.command("approvals")
+def ticket_approvals(
+    ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
+    """Refund requests waiting for a lead's decision, oldest first."""
+    from agentdesk.domain.authority import format_yuan
+
+    pending = profile_of(ctx).repository().pending_refunds()
+
+    def human() -> None:
+        if not pending:
+            typer.echo(t("approvals.none"))
+        for p in pending:
+            amount = format_yuan(p.amount_cents)
+            typer.echo(f"{p.request_id}  {p.ticket_number}  {amount}  {p.requested_by}: {p.reason}")
+
+    emit([asdict(p) for p in pending], as_json, human)
+
+
+@ticket_app.command("decide-refund")
+def ticket_decide_refund(
+    ctx: typer.Context,
+    request: Annotated[str, typer.Argument(help="The request id (ticket approvals lists it).")],
+    decision: Annotated[str, typer.Argument(help="approved or declined.")],
+    note: Annotated[str, typer.Option(help="A note for the agent.")],
+    agent: Annotated[str | None, typer.Option(help="Acting lead (username).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """A lead approves or declines a refund request."""
+    from agentdesk.domain import actions
+    from agentdesk.domain.model import ReviewDecision
+
+    profile = profile_of(ctx)
+    chosen = actions.parse_enum(ReviewDecision, decision, "decision")
+    repo = profile.repository()
+    actor = profile.acting_agent(repo, agent)
+    entry = repo.decide_refund(request, chosen, note, actor, profile.clock.now())
+    message = t("done.refund_decided", decision=i18n.label("decision", chosen.value))
+    emit(asdict(entry), as_json, lambda: typer.echo(message))
 
 
 @ticket_app.command("resolve")

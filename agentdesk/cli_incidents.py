@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from agentdesk.cli_support import emit, profile_of
+from agentdesk.domain.errors import AgentdeskError
 from agentdesk.i18n import t
 
 incident_app = typer.Typer(help="Major incidents: declare, list, close.")
@@ -64,3 +65,55 @@ def incident_list(
             typer.echo(f"{i.id}  {i.status:<6}  {i.opened_at:%Y-%m-%d %H:%M}  {i.title}")
 
     emit([asdict(i) for i in incidents], as_json, human)
+
+
+@incident_app.command("link")
+def incident_link(
+    ctx: typer.Context,
+    incident_id: Annotated[str, typer.Argument(help="The incident's id.")],
+    ticket: Annotated[list[str] | None, typer.Option(help="A ticket number (repeat).")] = None,
+    search: Annotated[str | None, typer.Option(help="Every ticket this search finds.")] = None,
+    category: Annotated[str | None, typer.Option(help="…of this category.")] = None,
+    agent: Annotated[str | None, typer.Option(help="Acting lead (username).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Link tickets to an open incident: by number, or every ticket a search and/or category
+    finds (leads)."""
+    from agentdesk.store import database
+    from agentdesk.store.queue_query import VIEW_ACTION_LIMIT, QueueFilter, QueuePager, View
+
+    profile = profile_of(ctx)
+    repo = profile.repository()
+    actor = profile.acting_agent(repo, agent)
+    refs = list(ticket or [])
+    if search or category:
+        rule = QueueFilter(view=View.ALL, wide=True, search=search or "", category=category)
+        conn = database.connect(profile.store, readonly=True)
+        try:
+            pager = QueuePager(conn, rule)
+            refs += pager.ids(VIEW_ACTION_LIMIT)
+        finally:
+            conn.close()
+    if not refs:
+        raise AgentdeskError("error.incident_nothing_to_link")
+    added = repo.link_incident(incident_id, refs, actor, profile.clock.now())
+    total = len(repo.incident_tickets(incident_id))
+    message = t("incident.linked", added=added, total=total)
+    emit({"added": added, "linked": total}, as_json, lambda: typer.echo(message))
+
+
+@incident_app.command("update")
+def incident_update(
+    ctx: typer.Context,
+    incident_id: Annotated[str, typer.Argument(help="The incident's id.")],
+    text: Annotated[str, typer.Option(help="The statement, as customers may be told it.")],
+    agent: Annotated[str | None, typer.Option(help="Acting lead (username).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Post one update to every linked ticket's timeline at once (leads)."""
+    profile = profile_of(ctx)
+    repo = profile.repository()
+    actor = profile.acting_agent(repo, agent)
+    count = repo.post_incident_update(incident_id, text, actor, profile.clock.now())
+    message = t("incident.updated", count=count)
+    emit({"tickets": count}, as_json, lambda: typer.echo(message))

@@ -62,6 +62,11 @@ class Profile:
         repo.use_rules(rules)
         if problem:
             typer.echo(f"agentdesk: {problem}", err=True)
+        from agentdesk.io.authority_file import install_authority
+
+        refused = install_authority(repo, self.policy_dir())
+        if refused:
+            typer.echo(f"agentdesk: {refused}", err=True)
 
     def acting_agent(self, repo: Repository, username: str | None) -> AgentRecord:
         """`--agent`, else the config's agent, else the account this profile signed in as."""

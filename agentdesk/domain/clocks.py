@@ -245,11 +245,16 @@ def happening(kind: str, at: int, data: dict[str, Any]) -> Happening | None:
     return Happening(at, signal) if signal is not None else None
 
 
+# the kinds of entry `happening` reads the data of; other entries' data is not decoded
+_READS_DATA = frozenset({EventKind.STATUS_CHANGE.value, EventKind.REPLY.value})
+
+
 def happenings_from_rows(rows: Iterable[tuple[str, str, str]]) -> list[Happening]:
     """(kind, ISO time, data JSON) rows in timeline order → happenings."""
     found = []
     for kind, at, data_json in rows:
-        h = happening(kind, epoch(at), json.loads(data_json) if data_json != "{}" else {})
+        data = json.loads(data_json) if kind in _READS_DATA and data_json != "{}" else {}
+        h = happening(kind, epoch(at), data)
         if h is not None:
             found.append(h)
     return found

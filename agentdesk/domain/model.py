@@ -74,6 +74,15 @@ class RootCause(StrEnum):
     OTHER = "other"
 
 
+class Department(StrEnum):
+    """Departments a ticket's owner consults without handing the ticket over (R14)."""
+
+    RND = "rnd"
+    WAREHOUSE = "warehouse"
+    FINANCE = "finance"
+    LOGISTICS = "logistics"
+
+
 class ReviewDecision(StrEnum):
     """The outcome of reviewing a return/exchange request (R3)."""
 
@@ -95,6 +104,17 @@ class EventKind(StrEnum):
     PII_REVEAL = "pii_reveal"
     REVIEW = "review"
     ESCALATION = "escalation"
+    REFUND = "refund"  # recorded within the agent's authority (R4)
+    REFUND_REQUEST = "refund_request"  # above it: waits for a lead's decision
+    REFUND_DECISION = "refund_decision"  # a lead approved (the refund is made) or declined
+    INCIDENT_LINK = "incident_link"  # the ticket is part of a major incident (R13)
+    INCIDENT_UPDATE = "incident_update"  # the incident's one statement, on every linked ticket
+    CONSULT_REQUEST = "consult_request"  # a question to another department, due by a time (R14)
+    CONSULT_ANSWER = "consult_answer"  # its answer, on the same ticket
 
+
+# An intent's arguments naming the timeline entries the console wrote for it (design/SYNC.md:
+# the server keeps the console's ids, so no entry doubles after a pull).
+TIMELINE_ID_ARGS = ("event_id", "status_event_id", "created_event_id", "assignment_event_id")
 
 PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}

@@ -14,16 +14,27 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from agentdesk.dialogs.base import ReasonDialog
+from agentdesk.domain import authority
 from agentdesk.domain.model import Role
 from agentdesk.i18n import label, t
 from agentdesk.store import database
-from agentdesk.store.queue_query import FILTER_FIELDS, QueueFilter, QueuePager, View
+from agentdesk.store.queue_query import (
+    FILTER_FIELDS,
+    VIEW_ACTION_LIMIT,
+    QueueFilter,
+    QueuePager,
+    View,
+)
 from agentdesk.widgets.key_bar import KeyBar
 from agentdesk.widgets.ticket_list import TicketList, header_line
 from agentdesk.widgets.translated import translate_bindings
 
 if TYPE_CHECKING:
     from agentdesk.app import AgentDeskApp
+
+
+INCIDENT_ACTIONS = ("declare_incident", "link_incident", "incident_update")
 
 
 class QueueScreen(Screen[None]):
@@ -38,6 +49,9 @@ class QueueScreen(Screen[None]):
         Binding("slash", "search", "key.search", id="queue.search"),
         Binding("f", "filters", "key.filters", id="queue.filters"),
         Binding("n", "intake", "key.new_ticket", id="queue.new"),
+        Binding("D", "declare_incident", "key.declare_incident", id="queue.incident_declare"),
+        Binding("L", "link_incident", "key.link_incident", id="queue.incident_link"),
+        Binding("U", "incident_update", "key.incident_update", id="queue.incident_update"),
         Binding("ctrl+r", "clear_filters", "key.clear_filters", id="queue.clear"),
         Binding("escape", "back_to_list", "key.back_to_list", show=False),
     ]
@@ -56,6 +70,7 @@ class QueueScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         ctx = self.desk.context
+        yield self.desk.incident_banner()
         yield Static(id="view-tabs", markup=False)
         yield Input(placeholder=t("queue.search_placeholder"), id="search")
         yield Static(id="filter-summary", markup=False)
@@ -186,7 +201,65 @@ class QueueScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "intake":
             return self.desk.can_write()  # a supervisor reads only
+        if action in INCIDENT_ACTIONS:  # crisis mode is the leads' (R13)
+            leads = self.desk.context.agent.role in authority.DECIDING_ROLES
+            if not leads:
+                return False
+            return (action == "declare_incident") != bool(self.desk.open_incident_titles())
         return True
+
+    # -- crisis mode (leads): declare, link the view, one update to every linked ticket ----
+
+    def action_declare_incident(self) -> None:
+        ctx = self.desk.context
+
+        def chosen(title: str | None) -> None:
+            if title:
+                self.desk.run_write(
+                    lambda repo: repo.declare_incident(title, "", ctx.agent, ctx.now()),
+                    lambda incident: self._incident_changed(
+                        t("incident.declared", title=incident.title, id=incident.id)
+                    ),
+                )
+
+        dialog = ReasonDialog(
+            t("incident.declare_title"), t("incident.title_field"), t("dialog.confirm_hint")
+        )
+        self.app.push_screen(dialog, chosen)
+
+    def action_link_incident(self) -> None:
+        """Every ticket of the view as it stands (search and filters) joins the open incident."""
+        ctx = self.desk.context
+        repo = ctx.repository()
+        incident = repo.incidents()[0]
+        ids = QueuePager(ctx.conn, self.filter).ids(VIEW_ACTION_LIMIT)
+        self.desk.run_write(
+            lambda repo: repo.link_incident(incident.id, ids, ctx.agent, ctx.now()),
+            lambda added: self._incident_changed(
+                t("incident.linked", added=added, total=len(repo.incident_tickets(incident.id)))
+            ),
+        )
+
+    def action_incident_update(self) -> None:
+        ctx = self.desk.context
+        incident = ctx.repository().incidents()[0]
+
+        def chosen(text: str | None) -> None:
+            if text:
+                self.desk.run_write(
+                    lambda repo: repo.post_incident_update(incident.id, text, ctx.agent, ctx.now()),
+                    lambda count: self._incident_changed(t("incident.updated", count=count)),
+                )
+
+        body = t("incident.update_body", title=incident.title)
+        dialog = ReasonDialog(
+            t("incident.update_title"), t("incident.update_field"), t("dialog.confirm_hint"), body
+        )
+        self.app.push_screen(dialog, chosen)
+
+    def _incident_changed(self, message: str) -> None:
+        self.notify(message)
+        self.desk.show_incident_banners()
 
     def action_view(self, view: str) -> None:
         self.filter = replace(self.filter, view=View(view))

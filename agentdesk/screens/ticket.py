@@ -3,7 +3,7 @@ and actions."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Label, Static
 
-from agentdesk.domain import status_flow
+from agentdesk.domain import authority, consults, status_flow
 from agentdesk.domain.model import Category, EventKind, Status
 from agentdesk.domain.records import CustomerRecord, TicketRecord, TimelineEntry
 from agentdesk.i18n import current_language, label, t
@@ -27,6 +27,7 @@ from agentdesk.widgets.translated import translate_bindings
 if TYPE_CHECKING:
     from agentdesk.app import AgentDeskApp
     from agentdesk.domain.clocks import ClockState
+    from agentdesk.store.refund_query import PendingRefund
     from agentdesk.store.repository import Repository
 
 COMPOSER_KINDS = (EventKind.REPLY, EventKind.NOTE, EventKind.CALL_LOG)
@@ -39,6 +40,7 @@ class TicketDetail:
     history: tuple[int, int]
     timeline: list[TimelineEntry]
     clocks: list[ClockState]
+    pending_refunds: list[PendingRefund] = field(default_factory=list)
 
 
 def load_detail(repo: Repository, ticket_id: str, now: datetime) -> TicketDetail:
@@ -49,6 +51,7 @@ def load_detail(repo: Repository, ticket_id: str, now: datetime) -> TicketDetail
         history=repo.customer_ticket_count(ticket.customer_id),
         timeline=repo.timeline(ticket.id),
         clocks=clocks,
+        pending_refunds=repo.pending_refunds(ticket.id),
     )
 
 
@@ -79,7 +82,7 @@ def clock_display(clock: ClockState, zone: tzinfo) -> dict[str, Any]:
 # what changes a ticket or is logged as a change: never offered to a read-only role
 WRITE_ACTIONS = frozenset(
     {"take", "status", "transfer", "resolve", "review", "compose", "send", "reveal",
-     "phrases", "rewrite"}
+     "phrases", "rewrite", "refund", "decide_refund", "consult", "answer_consult"}
 )  # fmt: skip
 
 
@@ -91,6 +94,10 @@ class TicketScreen(Screen[None]):
         Binding("x", "transfer", "key.transfer", id="ticket.transfer"),
         Binding("r", "resolve", "key.resolve", id="ticket.resolve"),
         Binding("v", "review", "key.review", id="ticket.review"),
+        Binding("f", "refund", "key.refund", id="ticket.refund"),
+        Binding("a", "decide_refund", "key.decide_refund", id="ticket.decide_refund"),
+        Binding("o", "consult", "key.consult", id="ticket.consult"),
+        Binding("e", "answer_consult", "key.answer_consult", id="ticket.answer_consult"),
         Binding("c", "compose('reply')", "key.reply", id="ticket.reply"),
         Binding("i", "compose('note')", "key.note", id="ticket.note"),
         Binding("l", "compose('call_log')", "key.call_log", id="ticket.call_log"),
@@ -114,6 +121,7 @@ class TicketScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
+        yield self.desk.incident_banner()
         with Vertical(id="ticket-head"):
             yield Static(id="ticket-title", markup=False)
             yield Static(id="ticket-meta", markup=False)
@@ -196,18 +204,37 @@ class TicketScreen(Screen[None]):
             box.mount(Static(t("countdown.no_clocks"), classes="no-clocks"))
 
     def _show_handoff(self, timeline: list[TimelineEntry]) -> None:
+        """At the top: the last hand-off note, and refunds waiting for a lead's decision."""
+        lines = []
         transfers = [e for e in timeline if e.kind is EventKind.TRANSFER]
-        box = self.query_one("#handoff", Static)
-        box.display = bool(transfers)
         if transfers:
             last = transfers[-1]
-            box.update(
+            who = self.desk.context.agent_name(last.actor_id)
+            lines.append(t("ticket.handoff", who=who, note=last.body))
+        assert self.detail is not None
+        lines += [self._consult_line(c) for c in consults.open_consults(timeline)]
+        for pending in self.detail.pending_refunds:
+            lines.append(
                 t(
-                    "ticket.handoff",
-                    who=self.desk.context.agent_name(last.actor_id),
-                    note=last.body,
+                    "ticket.refund_pending",
+                    amount=authority.format_yuan(pending.amount_cents),
+                    who=pending.requested_by,
+                    reason=pending.reason,
                 )
             )
+        box = self.query_one("#handoff", Static)
+        box.display = bool(lines)
+        box.update("\n".join(lines))
+
+    def _consult_line(self, asked: consults.OpenConsult) -> str:
+        overdue = asked.due_at <= self.desk.context.now()
+        return t(
+            "ticket.consult_overdue" if overdue else "ticket.consult_open",
+            department=label("department", asked.department.value),
+            asked=self.desk.local_time(asked.asked_at),
+            due=self.desk.local_time(asked.due_at),
+            question=asked.question,
+        )
 
     def _show_customer(self, detail: TicketDetail) -> None:
         shown = self.revealed or detail.customer.masked()
@@ -269,6 +296,24 @@ class TicketScreen(Screen[None]):
             return self._escalation_detail(d)
         if entry.kind is EventKind.REVIEW:
             return label("decision", d.get("decision", "approved"))
+        if entry.kind in (EventKind.REFUND, EventKind.REFUND_REQUEST):
+            amount = authority.format_yuan(int(d.get("amount_cents", 0)))
+            return t(f"event.{entry.kind.value}_detail", amount=amount)
+        if entry.kind is EventKind.CONSULT_REQUEST:
+            due = self.desk.local_time(datetime.fromisoformat(d["due_at"]))
+            department = label("department", d.get("department", ""))
+            return t("event.consult_request_detail", department=department, due=due)
+        if entry.kind is EventKind.CONSULT_ANSWER:
+            department = label("department", d.get("department", ""))
+            return t("event.consult_answer_detail", department=department)
+        if entry.kind is EventKind.INCIDENT_LINK:
+            return t("event.incident_link_detail", title=d.get("title", ""))
+        if entry.kind is EventKind.INCIDENT_UPDATE:
+            return d.get("title", "")
+        if entry.kind is EventKind.REFUND_DECISION:
+            amount = authority.format_yuan(int(d.get("amount_cents", 0)))
+            decision = label("decision", d.get("decision", "declined"))
+            return t("event.refund_decision_detail", amount=amount, decision=decision)
         if entry.kind is EventKind.REPLY and d.get("phrase_override"):
             override = d["phrase_override"]
             phrases = "、".join(f"「{p}」" for p in override.get("phrases", []))
@@ -326,6 +371,13 @@ class TicketScreen(Screen[None]):
         if action == "review":
             is_return = self.detail.ticket.category is Category.RETURN_EXCHANGE
             return is_return and status_flow.is_open(status)
+        if action in ("refund", "consult"):
+            return status_flow.is_open(status)
+        if action == "answer_consult":
+            return bool(consults.open_consults(self.detail.timeline))
+        if action == "decide_refund":
+            lead = self.desk.context.agent.role in authority.DECIDING_ROLES
+            return lead and bool(self.detail.pending_refunds)
         return True
 
     def action_back(self) -> None:
@@ -394,8 +446,102 @@ class TicketScreen(Screen[None]):
 
         self.app.push_screen(ResolveDialog(), chosen)
 
+    def action_refund(self) -> None:
+        from agentdesk.dialogs.refund_dialog import RefundDialog, RefundRequest
+
+        ctx = self.desk.context
+        limit = ctx.repository().authority.limit_for(ctx.agent)
+
+        def chosen(request: RefundRequest | None) -> None:
+            if request is None:
+                return
+            self.desk.run_write(
+                lambda repo: repo.refund(
+                    self.ticket_id, request.amount_cents, request.reason, ctx.agent, ctx.now()
+                ),
+                self._refunded,
+            )
+
+        self.app.push_screen(RefundDialog(limit), chosen)
+
+    def _refunded(self, entry: TimelineEntry) -> None:
+        amount = authority.format_yuan(int(entry.data["amount_cents"]))
+        if entry.kind is EventKind.REFUND_REQUEST:
+            self._after_write(entry, t("done.refund_requested", amount=amount))
+        else:
+            self._after_write(entry, t("done.refund_recorded", amount=amount))
+
+    def action_consult(self) -> None:
+        from agentdesk.dialogs.consult_dialog import ConsultDialog, ConsultRequest
+
+        ctx = self.desk.context
+
+        def chosen(asked: ConsultRequest | None) -> None:
+            if asked is None:
+                return
+            self.desk.run_write(
+                lambda repo: repo.consult(
+                    self.ticket_id, asked.department, asked.question, asked.hours,
+                    ctx.agent, ctx.now(),
+                ),
+                self._consulted,
+            )  # fmt: skip
+
+        self.app.push_screen(ConsultDialog(), chosen)
+
+    def _consulted(self, entry: TimelineEntry) -> None:
+        department = label("department", entry.data["department"])
+        due = self.desk.local_time(datetime.fromisoformat(entry.data["due_at"]))
+        self._after_write(entry, t("done.consulted", department=department, due=due))
+
+    def action_answer_consult(self) -> None:
+        from agentdesk.dialogs.base import ReasonDialog
+
+        assert self.detail is not None
+        asked = consults.open_consults(self.detail.timeline)[0]
+        ctx = self.desk.context
+
+        def chosen(answer: str | None) -> None:
+            if answer:
+                self.write(
+                    lambda repo: repo.answer_consult(
+                        self.ticket_id, asked.request_id, answer, ctx.agent, ctx.now()
+                    ),
+                    t("done.consult_answered"),
+                )
+
+        self.app.push_screen(
+            ReasonDialog(
+                t("dialog.consult_answer_title"),
+                t("dialog.consult_answer_text"),
+                t("dialog.confirm_hint"),
+                self._consult_line(asked),
+            ),
+            chosen,
+        )
+
+    def action_decide_refund(self) -> None:
+        from agentdesk.dialogs.refund_decision_dialog import refund_decision_dialog
+        from agentdesk.dialogs.review_dialog import Review
+
+        assert self.detail is not None and self.detail.pending_refunds
+        pending = self.detail.pending_refunds[0]
+        ctx = self.desk.context
+
+        def chosen(decided: Review | None) -> None:
+            if decided is None:
+                return
+            self.write(
+                lambda repo: repo.decide_refund(
+                    pending.request_id, decided.decision, decided.note, ctx.agent, ctx.now()
+                ),
+                t("done.refund_decided", decision=label("decision", decided.decision.value)),
+            )
+
+        self.app.push_screen(refund_decision_dialog(pending), chosen)
+
     def action_review(self) -> None:
-        from agentdesk.dialogs.review_dialog import Review, ReviewDialog
+        from agentdesk.dialogs.review_dialog import Review, review_dialog
 
         def chosen(review: Review | None) -> None:
             if review is None:
@@ -408,7 +554,7 @@ class TicketScreen(Screen[None]):
                 t("done.reviewed", decision=label("decision", review.decision.value)),
             )
 
-        self.app.push_screen(ReviewDialog(), chosen)
+        self.app.push_screen(review_dialog(), chosen)
 
     def action_reveal(self) -> None:
         from agentdesk.dialogs.reveal_dialog import RevealDialog

@@ -34,6 +34,7 @@ from agentdesk.domain.model import (
     Channel,
     ComplaintLevel,
     CustomerTier,
+    Department,
     EventKind,
     Priority,
     ReviewDecision,
@@ -42,6 +43,7 @@ from agentdesk.domain.model import (
 )
 from agentdesk.domain.phrase_check import RuleSet, check_before_send
 from agentdesk.domain.records import AgentRecord, NewCustomer, TicketRecord
+from agentdesk.io.authority_file import shipped_authority
 from agentdesk.server import changes
 from agentdesk.server.accounts import Account, utc
 from agentdesk.server.tables import (
@@ -122,6 +124,8 @@ class CreateTicket(_Args):
     assignee_id: str | None = None
     created_event_id: str | None = None  # the console's own event ids, when it sends them
     assignment_event_id: str | None = None
+    routing_rule: str | None = None  # the routing rule that chose the team (on `created`)
+    refund_amount_cents: int | None = Field(default=None, gt=0)  # asked for at intake
 
 
 class Transfer(_Args):
@@ -143,6 +147,36 @@ class Resolve(_Args):
 class Review(_Args):
     ticket_id: str
     event_id: str
+    decision: str
+    note: str = ""
+
+
+class Refund(_Args):
+    ticket_id: str
+    event_id: str
+    amount_cents: int
+    reason: str = ""
+
+
+class Consult(_Args):
+    ticket_id: str
+    event_id: str
+    department: str
+    due_at: str
+    question: str = ""
+
+
+class ConsultAnswer(_Args):
+    ticket_id: str
+    event_id: str
+    request_id: str
+    answer: str = ""
+
+
+class RefundDecision(_Args):
+    ticket_id: str
+    event_id: str
+    request_id: str
     decision: str
     note: str = ""
 
@@ -176,6 +210,18 @@ class DeclareIncident(_Args):
 
 class CloseIncident(_Args):
     incident_id: str
+
+
+class LinkIncident(_Args):
+    ticket_id: str
+    event_id: str
+    incident_id: str
+
+
+class PostIncidentUpdate(_Args):
+    incident_id: str
+    update_id: str
+    body: str = ""
 
 
 Handler = Callable[[Connection, Account, Any, datetime], Outcome]
@@ -502,7 +548,8 @@ def create_ticket(conn: Connection, who: Account, args: CreateTicket, now: datet
         code = conn.execute(sa.select(team.c.code).where(team.c.id == args.team_id)).scalar()
         if code is None:
             raise NotFound("error.unknown_team", team=args.team_id)
-        if who.role is Role.AGENT and args.team_id != who.team_id:
+        # routed to another team: it waits there unassigned (the creator takes only their own)
+        if who.role is Role.AGENT and args.team_id != who.team_id and args.assignee_id:
             raise NotAllowed("error.create_other_team", team=code)
     if args.assignee_id not in (None, who.id):
         raise NotAllowed("error.create_assignee")
@@ -531,8 +578,15 @@ def create_ticket(conn: Connection, who: Account, args: CreateTicket, now: datet
     if number is None:
         return APPLIED  # the same ticket, committed meanwhile by a concurrent push
     row = {"id": args.id, "team_id": args.team_id}
+    if who.role is Role.AGENT and args.team_id not in (None, who.team_id):
+        # routed to a team its creator does not see: their console forgets its copy (T21)
+        changes.record(conn, "ticket", args.id, changes.ticket_scope(who.team_id), "remove")
     changes.record(conn, "ticket", args.id, changes.ticket_scope(args.team_id))
-    created = {"channel": channel.value, "category": category.value}
+    created: dict[str, Any] = {"channel": channel.value, "category": category.value}
+    if args.routing_rule:
+        created["routing_rule"] = args.routing_rule
+    if args.refund_amount_cents is not None:
+        created["refund_amount_cents"] = args.refund_amount_cents
     _event(conn, row, EventKind.CREATED, who, now, description, created, args.created_event_id)
     if args.assignee_id:
         assigned = {"team_id": args.team_id, "assignee_id": args.assignee_id}
@@ -656,6 +710,113 @@ def review(conn: Connection, who: Account, args: Review, now: datetime) -> Outco
     return APPLIED
 
 
+def refund(conn: Connection, who: Account, args: Refund, now: datetime) -> Outcome:
+    """Within the actor's authority the refund is recorded; above it, a request for the leads
+    (the same rule and the same shipped authority.toml as the console)."""
+    reason = actions.require_text(args.reason, "reason")
+    row = _ticket(conn, args.ticket_id)
+    _may_work(who, row)
+    if _exists(conn, ticket_event, args.event_id):
+        return APPLIED  # already on the timeline
+    if not status_flow.is_open(Status(row["status"])):
+        raise ValidationFailed("error.refund_closed", number=row["number"])
+    rules = shipped_authority()
+    above = authority.needs_approval(_agent(who), args.amount_cents, rules)
+    kind = EventKind.REFUND_REQUEST if above else EventKind.REFUND
+    data = {"amount_cents": args.amount_cents, "limit_cents": rules.limit_for(_agent(who))}
+    _event(conn, row, kind, who, now, reason, data, args.event_id)
+    _update(conn, row, now)
+    return APPLIED
+
+
+def refund_decision(conn: Connection, who: Account, args: RefundDecision, now: datetime) -> Outcome:
+    """A lead's decision on a pending refund request; the first decision wins."""
+    note = actions.require_text(args.note, "note")
+    decision = actions.parse_enum(ReviewDecision, args.decision, "decision")
+    row = _ticket(conn, args.ticket_id)
+    if _exists(conn, ticket_event, args.event_id):
+        return APPLIED
+    request = conn.execute(
+        sa.select(ticket_event.c.data_json).where(
+            ticket_event.c.id == args.request_id,
+            ticket_event.c.ticket_id == row["id"],
+            ticket_event.c.kind == EventKind.REFUND_REQUEST.value,
+        )
+    ).scalar()
+    if request is None:
+        raise NotFound("error.unknown_refund_request", request=args.request_id)
+    amount = int(json.loads(request)["amount_cents"])
+    authority.check_can_decide_refund(_agent(who), amount, shipped_authority())
+    earlier = _decision_on(conn, row["id"], args.request_id)
+    if earlier is not None:
+        return Outcome("conflict", f"already {earlier}")
+    data = {"request_id": args.request_id, "decision": decision.value, "amount_cents": amount}
+    _event(conn, row, EventKind.REFUND_DECISION, who, now, note, data, args.event_id)
+    _update(conn, row, now)
+    return APPLIED
+
+
+def consult(conn: Connection, who: Account, args: Consult, now: datetime) -> Outcome:
+    """A question to another department on an open ticket; the owner and clocks stay (R14)."""
+    question = actions.require_text(args.question, "question")
+    department = actions.parse_enum(Department, args.department, "department")
+    try:
+        due = datetime.fromisoformat(args.due_at)
+    except ValueError:
+        raise ValidationFailed("error.consult_due_at", value=args.due_at) from None
+    row = _ticket(conn, args.ticket_id)
+    _may_work(who, row)
+    if _exists(conn, ticket_event, args.event_id):
+        return APPLIED
+    if not status_flow.is_open(Status(row["status"])):
+        raise ValidationFailed("error.consult_closed", number=row["number"])
+    data = {"department": department.value, "due_at": due.isoformat()}
+    _event(conn, row, EventKind.CONSULT_REQUEST, who, now, question, data, args.event_id)
+    _update(conn, row, now)
+    return APPLIED
+
+
+def consult_answer(conn: Connection, who: Account, args: ConsultAnswer, now: datetime) -> Outcome:
+    """The department's answer; a request answered meanwhile from another console conflicts
+    (the losing text is kept as a note)."""
+    answer = actions.require_text(args.answer, "answer")
+    row = _ticket(conn, args.ticket_id)
+    _may_work(who, row)
+    if _exists(conn, ticket_event, args.event_id):
+        return APPLIED
+    kinds = (EventKind.CONSULT_REQUEST.value, EventKind.CONSULT_ANSWER.value)
+    found = conn.execute(
+        sa.select(ticket_event.c.id, ticket_event.c.kind, ticket_event.c.data_json).where(
+            ticket_event.c.ticket_id == row["id"], ticket_event.c.kind.in_(kinds)
+        )
+    ).all()
+    request = next((f for f in found if f.id == args.request_id and f.kind == kinds[0]), None)
+    if request is None:
+        raise NotFound("error.consult_not_open", number=row["number"])
+    if any(json.loads(f.data_json).get("request_id") == args.request_id for f in found):
+        return Outcome("conflict", "already answered", losing_text=answer)
+    department = json.loads(request.data_json).get("department", "")
+    data = {"request_id": args.request_id, "department": department}
+    _event(conn, row, EventKind.CONSULT_ANSWER, who, now, answer, data, args.event_id)
+    _update(conn, row, now)
+    return APPLIED
+
+
+def _decision_on(conn: Connection, ticket_id: str, request_id: str) -> str | None:
+    """The decision already recorded on a refund request, if any."""
+    found = conn.execute(
+        sa.select(ticket_event.c.data_json).where(
+            ticket_event.c.ticket_id == ticket_id,
+            ticket_event.c.kind == EventKind.REFUND_DECISION.value,
+        )
+    ).scalars()
+    for data_json in found:
+        data = json.loads(data_json)
+        if data.get("request_id") == request_id:
+            return str(data.get("decision"))
+    return None
+
+
 ESCALATION_IDS = uuid.UUID("6f1c1d0e-8a53-4c8e-9a55-2f0c3f9e7d11")  # namespace of event ids
 
 
@@ -761,6 +922,57 @@ def declare_incident(
     return APPLIED
 
 
+def _open_incident(conn: Connection, incident_id: str) -> Any:
+    found = conn.execute(sa.select(incident).where(incident.c.id == incident_id)).mappings().first()
+    if found is None:
+        raise NotFound("error.unknown_incident", incident=incident_id)
+    if found["status"] != "open":
+        raise ValidationFailed("error.incident_closed", title=found["title"])
+    return found
+
+
+def _linked_tickets(conn: Connection, incident_id: str) -> dict[str, str | None]:
+    """Tickets linked to the incident (id → team): their `incident_link` timeline entries."""
+    rows = conn.execute(
+        sa.select(ticket_event.c.ticket_id, ticket_event.c.data_json, ticket.c.team_id)
+        .join(ticket, ticket.c.id == ticket_event.c.ticket_id)
+        .where(ticket_event.c.kind == EventKind.INCIDENT_LINK.value)
+    )
+    return {
+        r.ticket_id: r.team_id
+        for r in rows
+        if json.loads(r.data_json).get("incident_id") == incident_id
+    }
+
+
+def link_incident(conn: Connection, who: Account, args: LinkIncident, now: datetime) -> Outcome:
+    """A ticket joins an open incident (leads, R13); linked already: nothing more."""
+    authority.check_can_declare_incident(_agent(who))
+    found = _open_incident(conn, args.incident_id)
+    row = _ticket(conn, args.ticket_id)
+    if row["id"] in _linked_tickets(conn, args.incident_id):
+        return APPLIED
+    data = {"incident_id": args.incident_id, "title": found["title"]}
+    _event(conn, row, EventKind.INCIDENT_LINK, who, now, "", data, args.event_id)
+    return APPLIED
+
+
+def post_incident_update(
+    conn: Connection, who: Account, args: PostIncidentUpdate, now: datetime
+) -> Outcome:
+    """The incident's statement on every linked ticket's timeline, under the same entry ids the
+    console used (numbering.incident_update_event_id): nothing doubles after a pull."""
+    authority.check_can_declare_incident(_agent(who))
+    body = actions.require_text(args.body, "text")
+    found = _open_incident(conn, args.incident_id)
+    data = {"incident_id": args.incident_id, "update_id": args.update_id, "title": found["title"]}
+    for ticket_id, team_id in _linked_tickets(conn, args.incident_id).items():
+        ident = numbering.incident_update_event_id(args.update_id, ticket_id)
+        row = {"id": ticket_id, "team_id": team_id}
+        _event(conn, row, EventKind.INCIDENT_UPDATE, who, now, body, data, ident)
+    return APPLIED
+
+
 def close_incident(conn: Connection, who: Account, args: CloseIncident, now: datetime) -> Outcome:
     """Close an open incident (a closed one stays as it was closed)."""
     authority.check_can_declare_incident(_agent(who))
@@ -787,6 +999,12 @@ INTENTS: dict[str, Intent] = {
     "ticket.transfer.v1": Intent(Transfer, transfer),
     "ticket.resolve.v1": Intent(Resolve, resolve),
     "ticket.review.v1": Intent(Review, review),
+    "ticket.link_incident.v1": Intent(LinkIncident, link_incident),
+    "incident.post_update.v1": Intent(PostIncidentUpdate, post_incident_update),
+    "ticket.consult.v1": Intent(Consult, consult),
+    "ticket.consult_answer.v1": Intent(ConsultAnswer, consult_answer),
+    "ticket.refund.v1": Intent(Refund, refund),
+    "ticket.refund_decision.v1": Intent(RefundDecision, refund_decision),
     "ticket.escalate.v1": Intent(Escalate, escalate),
     "audit.pii_reveal.v1": Intent(RevealPii, reveal_pii),
     "incident.declare.v1": Intent(DeclareIncident, declare_incident),

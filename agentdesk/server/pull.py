@@ -126,7 +126,7 @@ def _page(
         ).order_by(ci.c.xid, ci.c.seq)
     else:
         query = query.where(ci.c.seq > after.seq).order_by(ci.c.seq)
-    return list(conn.execute(query.limit(limit)).mappings())
+    return list(conn.execute(query.limit(limit)).mappings().all())
 
 
 def _entities(conn: Connection, rows: list[Any]) -> list[dict[str, Any]]:
@@ -141,7 +141,7 @@ def _entities(conn: Connection, rows: list[Any]) -> list[dict[str, Any]]:
         columns = [c for c in table.columns if c.name not in PRIVATE_COLUMNS]
         names = [c.name for c in columns]
         query = sa.select(*columns).where(_id_among(table, sorted(ids), conn.dialect.name))
-        for found in conn.execute(query):
+        for found in conn.execute(query).all():  # fetched at once: far fewer calls per row
             data = dict(zip(names, found, strict=True))
             current[entity_type, data["id"]] = data
     out = []

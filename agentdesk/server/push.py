@@ -11,7 +11,7 @@ the queue moves on (one poison item never blocks an agent).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,10 +20,11 @@ from sqlalchemy.engine import Engine
 
 from agentdesk.domain import authority
 from agentdesk.domain.errors import AgentdeskError, ValidationFailed
+from agentdesk.domain.model import TIMELINE_ID_ARGS
 from agentdesk.domain.records import AgentRecord
 from agentdesk.server import changes, conflicts, intents
 from agentdesk.server.accounts import Account, utc
-from agentdesk.server.tables import mutation_receipt, sync_client, ticket
+from agentdesk.server.tables import mutation_receipt, sync_client, ticket, ticket_event
 
 MAX_BATCH = 500
 
@@ -50,6 +51,7 @@ class Result:
     id: int
     status: str  # applied | duplicate | rejected | conflict
     detail: str = ""
+    unrecorded: tuple[str, ...] = ()  # the console's timeline entries the server did not keep
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ def _one(
     with engine.begin() as conn:
         last = _lock_client(conn, client_id, who, m.id, now)
         if m.id <= last:
-            return _duplicate(conn, client_id, m), last
+            return replace(_duplicate(conn, client_id, m), unrecorded=_unrecorded(conn, m)), last
         if m.id != last + 1:
             return None
         earlier = _seen_under_another_id(conn, who, m)
@@ -109,7 +111,21 @@ def _one(
                 _resend_truth(conn, m.args)
                 conflicts.record(conn, who, client_id, m.id, m.name, m.args, outcome, now)
         _receipt(conn, who, client_id, m, outcome, now)
-        return Result(m.id, outcome.status, outcome.detail), m.id
+        unrecorded = _unrecorded(conn, m) if outcome.status in ("applied", "duplicate") else ()
+        return Result(m.id, outcome.status, outcome.detail, unrecorded), m.id
+
+
+def _unrecorded(conn: sa.Connection, m: Mutation) -> tuple[str, ...]:
+    """Timeline entries the console wrote for an edit the server found already done (the same
+    move made by someone else first, a claim of one's own ticket): not on the server, so the
+    console drops them instead of keeping entries nobody else has."""
+    named = [m.args[k] for k in TIMELINE_ID_ARGS if isinstance(m.args.get(k), str)]
+    if not named:
+        return ()
+    kept = set(
+        conn.execute(sa.select(ticket_event.c.id).where(ticket_event.c.id.in_(named))).scalars()
+    )
+    return tuple(ident for ident in named if ident not in kept)
 
 
 def _seen_under_another_id(

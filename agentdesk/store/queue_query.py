@@ -20,6 +20,9 @@ FINISHED = ("resolved", "closed")
 FILTER_FIELDS = ("status", "category", "priority", "channel")  # QueueFilter's narrowing fields
 
 
+VIEW_ACTION_LIMIT = 5000  # tickets one action on a whole view touches (narrow it for more)
+
+
 class View(StrEnum):
     MINE = "mine"
     TEAM = "team"
@@ -161,6 +164,12 @@ class QueuePager:
         if self._query is None:
             self._query = QueueQuery.build(self.conn, self.filter)
         return self._query
+
+    def ids(self, limit: int) -> list[str]:
+        """The ids of the view's first `limit` tickets, in queue order (to act on a view)."""
+        q = self.query
+        sql = f"SELECT t.id {q.from_clause()} WHERE {q.where} ORDER BY t.due_sort, t.pk LIMIT ?"
+        return [str(r[0]) for r in self.conn.execute(sql, (*q.params, limit))]
 
     def page(self, index: int) -> list[QueueRow]:
         cached = self._pages.get(index)

@@ -17,7 +17,16 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, or_, select
 
-from agentdesk.domain import actions, authority, deadlines, numbering, status_flow, validation
+from agentdesk.domain import (
+    actions,
+    authority,
+    consults,
+    deadlines,
+    numbering,
+    status_flow,
+    validation,
+)
+from agentdesk.domain.authority import RefundAuthority
 from agentdesk.domain.clocks import ClockState
 from agentdesk.domain.errors import NotFound, ValidationFailed
 from agentdesk.domain.escalation import (
@@ -33,6 +42,7 @@ from agentdesk.domain.model import (
     Channel,
     ComplaintLevel,
     CustomerTier,
+    Department,
     EventKind,
     Priority,
     ReviewDecision,
@@ -53,8 +63,10 @@ from agentdesk.domain.records import (
     TicketRecord,
     TimelineEntry,
 )
+from agentdesk.domain.routing import RoutingOutcome
 from agentdesk.domain.sla_policy import SlaPolicy
-from agentdesk.store import clock_store, library_store, outbox, search_index
+from agentdesk.store import clock_store, library_store, outbox, refund_query, search_index
+from agentdesk.store.refund_query import PendingRefund
 from agentdesk.store.tables import (
     Agent,
     AuditLog,
@@ -84,6 +96,17 @@ def _raw(s: Session) -> sqlite3.Connection:
     conn = s.connection().connection.driver_connection
     assert isinstance(conn, sqlite3.Connection)
     return conn
+
+
+def incident_links(conn: sqlite3.Connection, incident_id: str) -> list[str]:
+    """Ids of the tickets linked to the incident, in the order they were linked."""
+    rows = conn.execute(
+        "SELECT ticket_id FROM ticket_event INDEXED BY ix_ticket_event_incident_link "
+        "WHERE kind = 'incident_link' AND json_extract(data_json, '$.incident_id') = ? "
+        "GROUP BY ticket_id ORDER BY min(at), ticket_id",
+        (incident_id,),
+    )
+    return [str(r[0]) for r in rows]
 
 
 def incident_record(row: Incident) -> IncidentRecord:
@@ -170,6 +193,7 @@ class Repository:
         self.engine = engine
         self._policy = policy
         self._rules: RuleSet | None = None
+        self._authority: RefundAuthority | None = None
 
     @property
     def policy(self) -> SlaPolicy:
@@ -181,6 +205,18 @@ class Repository:
 
     def use_policy(self, policy: SlaPolicy) -> None:
         self._policy = policy
+
+    @property
+    def authority(self) -> RefundAuthority:
+        """Refund authority by role and agent (the shipped authority.toml by default)."""
+        if self._authority is None:
+            from agentdesk.io.authority_file import shipped_authority
+
+            self._authority = shipped_authority()
+        return self._authority
+
+    def use_authority(self, refund_authority: RefundAuthority) -> None:
+        self._authority = refund_authority
 
     @property
     def rules(self) -> RuleSet:
@@ -349,12 +385,15 @@ class Repository:
 
     def timeline(self, ticket_id: str) -> list[TimelineEntry]:
         with self._read() as s:
-            rows = s.exec(
-                select(TicketEvent)
-                .where(TicketEvent.ticket_id == ticket_id)
-                .order_by(col(TicketEvent.at), col(TicketEvent.pk))
-            ).all()
-        return [timeline_entry(r) for r in rows]
+            return [timeline_entry(r) for r in self._events(s, ticket_id)]
+
+    @staticmethod
+    def _events(s: Session, ticket_id: str) -> Sequence[TicketEvent]:
+        return s.exec(
+            select(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket_id)
+            .order_by(col(TicketEvent.at), col(TicketEvent.pk))
+        ).all()
 
     def _ticket_row(self, s: Session, ref: str) -> Ticket:
         ref = ref.strip()
@@ -376,15 +415,34 @@ class Repository:
         *,
         take: bool = False,
         new_customer: NewCustomer | None = None,
+        routed: RoutingOutcome | None = None,
+        refund_amount_cents: int | None = None,
     ) -> TicketRecord:
-        """Record a contact; with `new_customer`, the customer is created in the same commit."""
+        """Record a contact; with `new_customer`, the customer is created in the same commit.
+        `routed`: the ticket goes to that team at that priority, and `take` holds only when
+        it is the actor's own team (else the ticket waits there unassigned). The routing rule
+        and the refund amount asked for are kept on the `created` entry."""
         authority.check_can_write(actor)
         actions.check_complaint_level(new.category, new.complaint_level)
         subject = actions.require_text(new.subject, "subject")
         description = actions.require_text(new.description, "description")
         checked = validation.check_new_customer(new_customer) if new_customer else None
-        status = Status.ASSIGNED if take else Status.NEW
+        if refund_amount_cents is not None:
+            authority.check_refund_amount(refund_amount_cents)
+        intake: dict[str, Any] = {}
+        if routed is not None and routed.rule_name:
+            intake["routing_rule"] = routed.rule_name
+        if refund_amount_cents is not None:
+            intake["refund_amount_cents"] = refund_amount_cents
         with self._write() as s:
+            team_id = actor.team_id
+            if routed is not None and routed.team is not None:
+                team = s.exec(select(Team).where(Team.code == routed.team)).first()
+                if team is None:
+                    raise NotFound("error.unknown_team", team=routed.team)
+                team_id = team.id
+            take = take and team_id == actor.team_id
+            status = Status.ASSIGNED if take else Status.NEW
             if checked is not None:
                 customer = self._insert_customer(s, checked, now)
             else:
@@ -401,9 +459,9 @@ class Repository:
                 channel=new.channel.value,
                 category=new.category.value,
                 complaint_level=new.complaint_level.value if new.complaint_level else None,
-                priority=new.priority.value,
+                priority=(routed.priority if routed else new.priority).value,
                 status=status.value,
-                team_id=actor.team_id,
+                team_id=team_id,
                 assignee_id=actor.id if take else None,
                 created_at=_iso(now),
                 updated_at=_iso(now),
@@ -411,10 +469,11 @@ class Repository:
             )
             s.add(row)
             s.flush()
-            created = {"channel": row.channel, "category": row.category}
+            created = {"channel": row.channel, "category": row.category, **intake}
             event = self._event(s, row, EventKind.CREATED, actor, now, description, created)
             args = {k: v for k, v in row.model_dump().items() if k not in DERIVED_COLUMNS}
             args["created_event_id"] = event.id  # the server keeps the console's event ids
+            args |= intake
             if take:
                 assigned = {"team_id": actor.team_id, "assignee_id": actor.id}
                 event = self._event(s, row, EventKind.ASSIGNMENT, actor, now, "", assigned)
@@ -578,6 +637,111 @@ class Repository:
             }
             outbox.enqueue(s, "ticket.resolve.v1", args, row.id, now)
             return ticket_record(row)
+
+    # -- refunds and the leads' approval (R4) --------------------------------------------
+
+    def refund(
+        self, ref: str, amount_cents: int, reason: str, actor: AgentRecord, now: datetime
+    ) -> TimelineEntry:
+        """A refund within the actor's authority is recorded; above it, it becomes a request
+        in the leads' approval queue (the returned entry's kind says which)."""
+        text = actions.require_text(reason, "reason")
+        with self._write() as s:
+            row = self._ticket_row(s, ref)
+            record = ticket_record(row)
+            authority.check_can_work(actor, record)
+            if not status_flow.is_open(record.status):
+                raise ValidationFailed("error.refund_closed", number=record.number)
+            limit = self.authority.limit_for(actor)
+            above = authority.needs_approval(actor, amount_cents, self.authority)
+            kind = EventKind.REFUND_REQUEST if above else EventKind.REFUND
+            data = {"amount_cents": amount_cents, "limit_cents": limit}
+            event = self._event(s, row, kind, actor, now, text, data)
+            self._touch(s, row, now)
+            args = {"ticket_id": row.id, "event_id": event.id, "amount_cents": amount_cents}
+            outbox.enqueue(s, "ticket.refund.v1", {**args, "reason": text}, row.id, now)
+            return timeline_entry(event)
+
+    def decide_refund(
+        self,
+        request_id: str,
+        decision: ReviewDecision,
+        note: str,
+        actor: AgentRecord,
+        now: datetime,
+    ) -> TimelineEntry:
+        """A lead approves (the refund is made) or declines a pending request, with a note."""
+        text = actions.require_text(note, "note")
+        with self._write() as s:
+            request = s.exec(select(TicketEvent).where(TicketEvent.id == request_id)).first()
+            if request is None or request.kind != EventKind.REFUND_REQUEST.value:
+                raise NotFound("error.unknown_refund_request", request=request_id)
+            row = self._ticket_row(s, request.ticket_id)
+            pending = refund_query.pending_refunds(_raw(s), row.id)
+            if request_id not in {p.request_id for p in pending}:
+                raise ValidationFailed("error.refund_decided", number=row.number)
+            amount = int(json.loads(request.data_json)["amount_cents"])
+            authority.check_can_decide_refund(actor, amount, self.authority)
+            data = {"request_id": request_id, "decision": decision.value, "amount_cents": amount}
+            event = self._event(s, row, EventKind.REFUND_DECISION, actor, now, text, data)
+            self._touch(s, row, now)
+            args = {"ticket_id": row.id, "event_id": event.id, "request_id": request_id}
+            args |= {"decision": decision.value, "note": text}
+            outbox.enqueue(s, "ticket.refund_decision.v1", args, row.id, now)
+            return timeline_entry(event)
+
+    # -- consulting another department (R14) -------------------------------------------
+
+    def consult(
+        self,
+        ref: str,
+        department: Department,
+        question: str,
+        hours: float | None,
+        actor: AgentRecord,
+        now: datetime,
+    ) -> TimelineEntry:
+        """Ask another department without giving the ticket away; due in `hours` (or the
+        department's usual time)."""
+        text = actions.require_text(question, "question")
+        due = consults.due_at(now, department, hours)
+        with self._write() as s:
+            row = self._ticket_row(s, ref)
+            record = ticket_record(row)
+            authority.check_can_work(actor, record)
+            if not status_flow.is_open(record.status):
+                raise ValidationFailed("error.consult_closed", number=record.number)
+            data = {"department": department.value, "due_at": _iso(due)}
+            event = self._event(s, row, EventKind.CONSULT_REQUEST, actor, now, text, data)
+            self._touch(s, row, now)
+            args = {"ticket_id": row.id, "event_id": event.id, **data, "question": text}
+            outbox.enqueue(s, "ticket.consult.v1", args, row.id, now)
+            return timeline_entry(event)
+
+    def answer_consult(
+        self, ref: str, request_id: str, answer: str, actor: AgentRecord, now: datetime
+    ) -> TimelineEntry:
+        """The department's answer, recorded on the ticket by whoever works it."""
+        text = actions.require_text(answer, "answer")
+        with self._write() as s:
+            row = self._ticket_row(s, ref)
+            authority.check_can_work(actor, ticket_record(row))
+            timeline = [timeline_entry(e) for e in self._events(s, row.id)]
+            still_open = {c.request_id: c for c in consults.open_consults(timeline)}
+            asked = still_open.get(request_id)
+            if asked is None:
+                raise ValidationFailed("error.consult_not_open", number=row.number)
+            data = {"request_id": request_id, "department": asked.department.value}
+            event = self._event(s, row, EventKind.CONSULT_ANSWER, actor, now, text, data)
+            self._touch(s, row, now)
+            args = {"ticket_id": row.id, "event_id": event.id, "request_id": request_id}
+            outbox.enqueue(s, "ticket.consult_answer.v1", {**args, "answer": text}, row.id, now)
+            return timeline_entry(event)
+
+    def pending_refunds(self, ticket_ref: str | None = None) -> list[PendingRefund]:
+        with self._read() as s:
+            ticket_id = self._ticket_row(s, ticket_ref).id if ticket_ref else None
+            return refund_query.pending_refunds(_raw(s), ticket_id)
 
     def record_review(
         self, ref: str, decision: ReviewDecision, note: str, actor: AgentRecord, now: datetime
@@ -838,6 +1002,67 @@ class Repository:
                 s.add(row)
                 outbox.enqueue(s, "incident.close.v1", {"incident_id": row.id}, None, now)
             return incident_record(row)
+
+    def link_incident(
+        self, incident_id: str, ticket_refs: Sequence[str], actor: AgentRecord, now: datetime
+    ) -> int:
+        """Link tickets to an open incident (leads; R13) — closed ones too: their customers were
+        hit by the same fault; returns how many were newly linked."""
+        authority.check_can_declare_incident(actor)
+        with self._write() as s:
+            incident = self._open_incident(s, incident_id)
+            linked = set(incident_links(_raw(s), incident_id))
+            added = 0
+            for ref in ticket_refs:
+                row = self._ticket_row(s, ref)
+                if row.id in linked:
+                    continue
+                linked.add(row.id)
+                data = {"incident_id": incident_id, "title": incident.title}
+                event = self._event(s, row, EventKind.INCIDENT_LINK, actor, now, "", data)
+                args = {"ticket_id": row.id, "event_id": event.id, "incident_id": incident_id}
+                outbox.enqueue(s, "ticket.link_incident.v1", args, row.id, now)
+                added += 1
+            return added
+
+    def post_incident_update(
+        self, incident_id: str, text: str, actor: AgentRecord, now: datetime
+    ) -> int:
+        """One statement on every linked ticket's timeline at once; returns how many tickets."""
+        authority.check_can_declare_incident(actor)
+        body = actions.require_text(text, "text")
+        update_id = numbering.new_id()
+        with self._write() as s:
+            incident = self._open_incident(s, incident_id)
+            targets = incident_links(_raw(s), incident_id)
+            data = {"incident_id": incident_id, "update_id": update_id, "title": incident.title}
+            s.add_all(
+                TicketEvent(
+                    id=numbering.incident_update_event_id(update_id, ticket_id),
+                    ticket_id=ticket_id,
+                    kind=EventKind.INCIDENT_UPDATE.value,
+                    actor_id=actor.id,
+                    at=_iso(now),
+                    body=body,
+                    data_json=json.dumps(data, ensure_ascii=False, sort_keys=True),
+                )
+                for ticket_id in targets
+            )
+            args = {"incident_id": incident_id, "update_id": update_id, "body": body}
+            outbox.enqueue(s, "incident.post_update.v1", args, None, now)
+            return len(targets)
+
+    def incident_tickets(self, incident_id: str) -> list[str]:
+        with self._read() as s:
+            return incident_links(_raw(s), incident_id)
+
+    def _open_incident(self, s: Session, incident_id: str) -> Incident:
+        row = s.exec(select(Incident).where(Incident.id == incident_id)).first()
+        if row is None:
+            raise NotFound("error.unknown_incident", incident=incident_id)
+        if row.status != "open":
+            raise ValidationFailed("error.incident_closed", title=row.title)
+        return row
 
     def incidents(self, *, open_only: bool = True) -> list[IncidentRecord]:
         with self._read() as s:

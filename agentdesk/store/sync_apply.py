@@ -8,18 +8,20 @@ push brings the server's answer back through a later pull (also when the server 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import json
 import operator
 import sqlite3
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from agentdesk.domain import deadlines
 from agentdesk.domain.clocks import Happening, happenings_from_rows, ticket_clocks
+from agentdesk.domain.model import TIMELINE_ID_ARGS
 from agentdesk.domain.sla_policy import SlaPolicy
 from agentdesk.store import clock_store, search_index
 from agentdesk.store.database import HEAD_REVISION
@@ -69,44 +71,84 @@ def apply_page(
     *,
     reset: bool = False,
     acknowledged: int = 0,
+    first_download: bool = False,
 ) -> Applied:
     """One pulled page in one transaction, ending with the cursor saved (and the last mutation
-    id the server says it applied for this client)."""
+    id the server says it applied for this client).
+
+    In a `first_download` the server sends every ticket row before the timelines: a ticket
+    whose row came without timeline entries is listed as underived instead of derived twice
+    (now, and again when its entries come); `derive_underived` does the ones left at the end."""
     applied = Applied()
-    # The server keeps referential integrity; its pull order does not: a ticket updated after
-    # its timeline was written comes after its entries (one change row per entity, moved to
-    # the end), possibly a page later. Checked here, a fresh console could never bootstrap.
-    conn.execute("PRAGMA foreign_keys = OFF")  # outside a transaction, or SQLite ignores it
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with _unchecked_transaction(conn):
         if reset:
             _clear_synced(conn)
         waiting = _tickets_with_pending_edits(conn)
-        touched: set[str] = set()
-        for change in changes:
-            kind, ident = change["type"], change["id"]
-            if kind not in COLUMNS:
-                continue  # an entity this client version does not keep
-            if kind == "ticket" and ident in waiting:
-                applied.kept_local += 1
-                continue
-            row = change.get("row")
-            if change["op"] == "upsert" and row is not None:
-                _upsert(conn, kind, row)
-                applied.upserts += 1
-                touched.add(ident if kind == "ticket" else str(row.get("ticket_id") or ""))
-            else:
-                touched.add(_remove(conn, kind, ident) or "")
-                applied.removals += 1
-        _refresh_tickets(conn, touched - waiting - {""}, policy, now)
+        rows, timelines = _apply_changes(conn, changes, waiting, applied)
+        if first_download:
+            _list_underived(conn, rows - timelines)
+            _refresh_tickets(conn, timelines, policy, now)
+            _unlist_underived(conn, timelines)
+        else:
+            _refresh_tickets(conn, rows | timelines, policy, now)
         _save_cursor(conn, cursor, acknowledged)
+    return applied
+
+
+@contextlib.contextmanager
+def _unchecked_transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """A write transaction (all or nothing) with foreign keys off. The server keeps referential
+    integrity; its pull order does not: a ticket updated after its timeline was written comes
+    after its entries (one change row per entity, moved to the end), possibly a page later.
+    Checked here, a fresh console could never bootstrap."""
+    conn.execute("PRAGMA foreign_keys = OFF")  # outside a transaction, or SQLite ignores it
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     finally:
         conn.execute("PRAGMA foreign_keys = ON")
-    return applied
+
+
+def _apply_changes(
+    conn: sqlite3.Connection,
+    changes: Sequence[dict[str, Any]],
+    waiting: set[str],
+    applied: Applied,
+) -> tuple[set[str], set[str]]:
+    """Write the page's changes in order, each run of upserts of one kind in one statement;
+    returns the tickets whose own row changed and those whose timeline (or conflicts)
+    changed, leaving out tickets with edits waiting to be pushed."""
+    rows: set[str] = set()
+    timelines: set[str] = set()
+    run: list[dict[str, Any]] = []
+    for change in changes:
+        kind, ident = change["type"], change["id"]
+        if kind not in COLUMNS:
+            continue  # an entity this client version does not keep
+        if kind == "ticket" and ident in waiting:
+            applied.kept_local += 1
+            continue
+        row = change.get("row")
+        if run and (row is None or change["op"] != "upsert" or run[0]["type"] != kind):
+            _upsert_run(conn, run)
+            run = []
+        if change["op"] == "upsert" and row is not None:
+            run.append(change)
+            applied.upserts += 1
+            if kind == "ticket":
+                rows.add(ident)
+            else:
+                timelines.add(str(row.get("ticket_id") or ""))
+        else:
+            timelines.add(_remove(conn, kind, ident) or "")
+            applied.removals += 1
+    if run:
+        _upsert_run(conn, run)
+    return rows - waiting, timelines - waiting - {""}
 
 
 def _save_cursor(conn: sqlite3.Connection, cursor: str, acknowledged: int) -> None:
@@ -137,10 +179,7 @@ def _clear_synced(conn: sqlite3.Connection) -> None:
     for table in SYNCED_TABLES:
         conn.execute(f"DELETE FROM {table}")
     conn.execute("DELETE FROM sync_forget")
-
-
-# the timeline entries an intent's console wrote optimistically, by argument name
-EVENT_ID_ARGS = ("event_id", "status_event_id", "created_event_id", "assignment_event_id")
+    conn.execute("DELETE FROM sync_underived")
 
 
 def forget_refused_edit(conn: sqlite3.Connection, mutation_id: int) -> None:
@@ -156,9 +195,16 @@ def forget_refused_edit(conn: sqlite3.Connection, mutation_id: int) -> None:
     if name.startswith("ticket.create."):
         _remove(conn, "ticket", ticket_id)
         return
-    for key in EVENT_ID_ARGS:
-        if isinstance(args.get(key), str):
-            _forgetting(conn, ticket_id, "DELETE FROM ticket_event WHERE id = ?", args[key])
+    forget_events(
+        conn, ticket_id, [args[k] for k in TIMELINE_ID_ARGS if isinstance(args.get(k), str)]
+    )
+
+
+def forget_events(conn: sqlite3.Connection, ticket_id: str, event_ids: Iterable[str]) -> None:
+    """Timeline entries the console wrote that the server did not keep (it refused the edit,
+    or found it already done): they go, in the caller's transaction."""
+    for event_id in event_ids:
+        _forgetting(conn, ticket_id, "DELETE FROM ticket_event WHERE id = ?", event_id)
 
 
 def _tickets_with_pending_edits(conn: sqlite3.Connection) -> set[str]:
@@ -168,12 +214,15 @@ def _tickets_with_pending_edits(conn: sqlite3.Connection) -> set[str]:
     return {r[0] for r in rows}
 
 
-def _upsert(conn: sqlite3.Connection, kind: str, row: dict[str, Any]) -> None:
-    values = [_local(row.get(c)) for c in COLUMNS[kind]]
-    if kind == "ticket":  # queue order until its clocks are derived below
-        values.append(deadlines.NO_CLOCK_SORT)
-        _make_way_for_number(conn, str(row["id"]), str(row["number"]))
-    conn.execute(_upsert_sql(kind), values)
+def _upsert_run(conn: sqlite3.Connection, run: list[dict[str, Any]]) -> None:
+    """Upsert consecutive changes of one kind (sqlite3 stores a bool as 1 or 0)."""
+    kind = run[0]["type"]
+    values = [[row.get(c) for c in COLUMNS[kind]] for row in (change["row"] for change in run)]
+    if kind == "ticket":  # queue order until its clocks are derived
+        _make_way_for_numbers(conn, run)
+        for value in values:
+            value.append(deadlines.NO_CLOCK_SORT)
+    conn.executemany(_upsert_sql(kind), values)
 
 
 @functools.cache
@@ -188,17 +237,14 @@ def _upsert_sql(kind: str) -> str:
     )
 
 
-def _make_way_for_number(conn: sqlite3.Connection, ticket_id: str, number: str) -> None:
+def _make_way_for_numbers(conn: sqlite3.Connection, run: list[dict[str, Any]]) -> None:
     """A ticket made here took a number the server gave to another ticket (the server renumbers
-    ours): park ours under a provisional number until its server version arrives."""
-    conn.execute(
+    ours): park ours under a provisional number until its server version arrives. (The rows
+    of one page are read together on the server: no two of them share a number.)"""
+    conn.executemany(
         "UPDATE ticket SET number = number || '~' || substr(id, 1, 8) WHERE number = ? AND id <> ?",
-        (number, ticket_id),
+        [(str(change["row"]["number"]), str(change["row"]["id"])) for change in run],
     )
-
-
-def _local(value: Any) -> Any:
-    return int(value) if isinstance(value, bool) else value
 
 
 def _remove(conn: sqlite3.Connection, kind: str, ident: str) -> str | None:
@@ -228,15 +274,69 @@ def _forgetting(conn: sqlite3.Connection, ticket_id: str, sql: str, ident: str) 
     conn.execute("DELETE FROM sync_forget WHERE ticket_id = ?", (ticket_id,))
 
 
+# -- tickets a first download has not derived yet -------------------------------------------------
+
+UNDERIVED_CHUNK = 2000  # tickets per transaction
+
+
+def underived_left(conn: sqlite3.Connection) -> bool:
+    """Whether a first download left tickets underived (it was cut short: it carries on)."""
+    return conn.execute("SELECT 1 FROM sync_underived LIMIT 1").fetchone() is not None
+
+
+def derive_underived(
+    conn: sqlite3.Connection, policy: SlaPolicy, now: int, *, chunk: int = UNDERIVED_CHUNK
+) -> int:
+    """Derive the tickets a first download left underived (their timeline never came after
+    their row), a chunk per transaction: the store's write lock is never held for long.
+    Returns how many. A ticket with an edit waiting to be pushed keeps its local version and
+    stays listed for a later round."""
+    derived, after = 0, ""
+    while True:
+        with _unchecked_transaction(conn):
+            listed = [
+                str(r[0])
+                for r in conn.execute(
+                    "SELECT ticket_id FROM sync_underived WHERE ticket_id > ? "
+                    "ORDER BY ticket_id LIMIT ?",
+                    (after, chunk),
+                )
+            ]
+            if not listed:
+                return derived
+            ready = set(listed) - _tickets_with_pending_edits(conn)
+            _refresh_tickets(conn, ready, policy, now)
+            _unlist_underived(conn, ready)
+        derived += len(ready)
+        after = listed[-1]
+
+
+def _list_underived(conn: sqlite3.Connection, ticket_ids: Iterable[str]) -> None:
+    conn.executemany(
+        "INSERT OR IGNORE INTO sync_underived (ticket_id) VALUES (?)", [(i,) for i in ticket_ids]
+    )
+
+
+def _unlist_underived(conn: sqlite3.Connection, ticket_ids: Iterable[str]) -> None:
+    conn.executemany("DELETE FROM sync_underived WHERE ticket_id = ?", [(i,) for i in ticket_ids])
+
+
+# -- deriving a ticket's queue columns and search entry -------------------------------------------
+
+
 def _refresh_tickets(
     conn: sqlite3.Connection, ticket_ids: Iterable[str], policy: SlaPolicy, now: int
 ) -> None:
-    """Deadlines and the search index of the tickets this page changed (derived locally): what
+    """Deadlines and the search entries of these tickets (derived locally): what
     clock_store.recompute_ticket and search_index.index_ticket do for one ticket, a chunk of
     tickets per query."""
     ids = sorted(ticket_ids)
     for start in range(0, len(ids), REFRESH_CHUNK):
-        _refresh_chunk(conn, ids[start : start + REFRESH_CHUNK], policy, now)
+        chunk = ids[start : start + REFRESH_CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        found = conn.execute(REFRESH_SQL.format(marks=marks), chunk).fetchall()
+        _derive_deadlines(conn, found, policy, now)
+        _index_search(conn, found)
 
 
 REFRESH_CHUNK = 500
@@ -250,11 +350,9 @@ TIMELINES_SQL = (
 )
 
 
-def _refresh_chunk(
-    conn: sqlite3.Connection, ticket_ids: list[str], policy: SlaPolicy, now: int
+def _derive_deadlines(
+    conn: sqlite3.Connection, found: list[Any], policy: SlaPolicy, now: int
 ) -> None:
-    marks = ", ".join("?" * len(ticket_ids))
-    found = conn.execute(REFRESH_SQL.format(marks=marks), ticket_ids).fetchall()
     timelines = _timelines(conn, [str(row[0]) for row in found])
     derived = [
         (
@@ -272,9 +370,6 @@ def _refresh_chunk(
             for ticket_id, clocks, is_open in derived
         ],
     )
-    for row in found:
-        pk, number, subject, description, customer_name = row[7:]
-        _reindex(conn, pk, search_index.document_text(number, subject, description, customer_name))
 
 
 def _timelines(conn: sqlite3.Connection, ticket_ids: list[str]) -> dict[str, list[Happening]]:
@@ -289,10 +384,10 @@ def _timelines(conn: sqlite3.Connection, ticket_ids: list[str]) -> dict[str, lis
     }
 
 
-def _reindex(conn: sqlite3.Connection, pk: int, text: str) -> None:
-    """Index the ticket's text unless it is indexed with exactly this text already (a page that
-    brought only timeline entries): the index would end the same, at the cost of a delete and
-    an insert in both full-text tables."""
-    indexed = conn.execute("SELECT text FROM ticket_search WHERE rowid = ?", (pk,)).fetchone()
-    if indexed is None or indexed[0] != text:
-        search_index.index_ticket(conn, pk, text)
+def _index_search(conn: sqlite3.Connection, found: list[Any]) -> None:
+    """Index each ticket's text unless it is indexed with exactly this text already (a page
+    that brought only timeline entries): the index would end the same, at the cost of a
+    delete and an insert in both full-text tables."""
+    search_index.update_many(
+        conn, [(row[7], search_index.document_text(*row[8:])) for row in found]
+    )

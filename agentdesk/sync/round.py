@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,34 @@ from typing import Any
 from agentdesk.domain.sla_policy import SlaPolicy
 from agentdesk.store import database
 from agentdesk.store.database import HEAD_REVISION
-from agentdesk.store.sync_apply import apply_page, forget_refused_edit, saved_cursor
+from agentdesk.store.sync_apply import (
+    apply_page,
+    derive_underived,
+    forget_events,
+    forget_refused_edit,
+    saved_cursor,
+    underived_left,
+)
 from agentdesk.sync.transport import ServerClient, SyncProblem
 
 PROTOCOL_VERSION = 1
 PUSH_BATCH = 200
 PULL_PAGE = 500
+CATCH_UP_PAGE = 1000  # the most the server sends (agentdesk.server.pull.MAX_LIMIT)
+# A first download writes hundreds of pages in a row: no fsync per page (WAL keeps the store
+# consistent; a page lost to a power cut is pulled again, its cursor is lost with it), fewer,
+# larger checkpoints and a page cache that holds the indexes being filled. Then back to the
+# store's usual settings (database.PRAGMAS; SQLite's defaults for the other two).
+BULK_WRITES = (
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA wal_autocheckpoint=10000",
+    "PRAGMA cache_size=-65536",
+)
+USUAL_WRITES = (
+    "PRAGMA synchronous=FULL",
+    "PRAGMA wal_autocheckpoint=1000",
+    "PRAGMA cache_size=-2000",
+)
 
 
 @dataclass
@@ -35,6 +58,7 @@ class SyncSummary:
     pages: int = 0
     reset: bool = False
     rotated: bool = False  # took a new client id (this store was restored from a backup)
+    requeued: int = 0  # edits the server lost (its database restored), pushed again
 
 
 def sync_round(
@@ -45,6 +69,9 @@ def sync_round(
     try:
         _push(conn, server, summary, batch)
         _pull(conn, server, policy, now, summary)
+        if summary.requeued:  # the server was restored: what it lost goes out again now
+            _push(conn, server, summary, batch)
+            _pull(conn, server, policy, now, summary)
     finally:
         conn.close()
     return summary
@@ -55,7 +82,7 @@ def sync_round(
 
 def _push(conn: sqlite3.Connection, server: ServerClient, summary: SyncSummary, batch: int) -> None:
     client_id = _client_id(conn)
-    rotated = False
+    rotated = recovered = False
     while rows := _pending(conn, batch):
         body = {
             "client_id": client_id,
@@ -78,7 +105,11 @@ def _push(conn: sqlite3.Connection, server: ServerClient, summary: SyncSummary, 
         answer = server.json_or_problem(response)
         _record_results(conn, answer, summary)
         if answer.get("stopped_at") is not None:
-            raise SyncProblem(409, "error.sync_gap", at=answer["stopped_at"])
+            if recovered:
+                raise SyncProblem(409, "error.sync_gap", at=answer["stopped_at"])
+            recovered = True
+            client_id = _recover_from_gap(conn, int(answer["last_mutation_id"]), client_id)
+            continue
         if len(rows) < batch:
             return
 
@@ -88,6 +119,26 @@ def _client_id(conn: sqlite3.Connection) -> str:
     if row is None:  # nothing was ever queued: nothing to push either
         return ""
     return str(row[0])
+
+
+def _recover_from_gap(conn: sqlite3.Connection, server_last: int, client_id: str) -> str:
+    """The server expects an edit this store no longer has pending: it lost edits it had
+    acknowledged (restored from a backup) — they go out again. When this store does not have
+    them either, a new client id starts afresh (the server knows edits by their uuid)."""
+    return client_id if _requeue_lost(conn, server_last) else _rotate_client_id(conn)
+
+
+def _requeue_lost(conn: sqlite3.Connection, server_last: int) -> int:
+    """Edits applied here after the server's last mutation for this client: the server lost
+    them (its database restored to an earlier point). Pending again, they apply once more —
+    the restored server has no receipt for them. Returns how many."""
+    with conn:
+        again = conn.execute(
+            "UPDATE outbox SET state = 'pending' WHERE mutation_id > ? AND state = 'applied'",
+            (server_last,),
+        ).rowcount
+        conn.execute("UPDATE sync_state SET acked_mutation_id = ? WHERE id = 1", (server_last,))
+    return int(again)
 
 
 def _rotate_client_id(conn: sqlite3.Connection) -> str:
@@ -135,6 +186,8 @@ def _record_results(conn: sqlite3.Connection, answer: dict[str, Any], summary: S
             )
             if state in ("rejected", "conflict"):
                 forget_refused_edit(conn, result["id"])
+            elif result.get("unrecorded_events"):
+                _forget_unrecorded(conn, result["id"], result["unrecorded_events"])
             summary.pushed += 1
             summary.applied += state == "applied"
             summary.rejected += state == "rejected"
@@ -143,6 +196,13 @@ def _record_results(conn: sqlite3.Connection, answer: dict[str, Any], summary: S
             "UPDATE sync_state SET acked_mutation_id = max(acked_mutation_id, ?) WHERE id = 1",
             (int(answer.get("last_mutation_id") or 0),),
         )
+
+
+def _forget_unrecorded(conn: sqlite3.Connection, mutation_id: int, event_ids: list[str]) -> None:
+    found = conn.execute("SELECT ticket_id FROM outbox WHERE mutation_id = ?", (mutation_id,))
+    row = found.fetchone()
+    if row is not None and row[0] is not None:
+        forget_events(conn, str(row[0]), event_ids)
 
 
 def _quarantine(conn: sqlite3.Connection, mutation_id: int) -> None:
@@ -164,34 +224,100 @@ def _pull(
     now: int,
     summary: SyncSummary,
 ) -> None:
+    """Every page, each applied in its own transaction, in order; the next page is fetched
+    (and decoded) on another thread while this one is applied. A first download (no cursor
+    yet, a reset, or one cut short) derives each ticket once, the ones left at the end."""
+    first_download = saved_cursor(conn) is None or underived_left(conn)
+    try:
+        with ThreadPoolExecutor(1, thread_name_prefix="agentdesk-pull") as fetcher:
+            _pull_pages(conn, server, fetcher, policy, now, summary, first_download)
+        derive_underived(conn, policy, now)
+    finally:
+        _set_pragmas(conn, USUAL_WRITES)
+
+
+def _pull_pages(
+    conn: sqlite3.Connection,
+    server: ServerClient,
+    fetcher: ThreadPoolExecutor,
+    policy: SlaPolicy,
+    now: int,
+    summary: SyncSummary,
+    first_download: bool,
+) -> None:
     start_over = False
+    if first_download:
+        _set_pragmas(conn, BULK_WRITES)
+    limit = CATCH_UP_PAGE if first_download else PULL_PAGE
+    coming = fetcher.submit(_fetch_page, server, _pull_params(conn, saved_cursor(conn), limit))
     while True:
-        params: dict[str, Any] = {"limit": PULL_PAGE, "client_id": _client_id(conn)}
-        cursor = saved_cursor(conn)
-        if cursor:
-            params["cursor"] = cursor
-        response = server.request("GET", "/v1/sync/pull", params=params)
-        if response.status_code == 400 and cursor and "bad_cursor" in response.text:
-            _forget_cursor(conn)  # not this server's: start over, as after a reset
+        page = coming.result()
+        if page is None:  # a cursor not this server's: start over, as after a reset
+            _forget_cursor(conn)
             start_over = True
+            coming = fetcher.submit(_fetch_page, server, _pull_params(conn, None, CATCH_UP_PAGE))
             continue
-        page = server.json_or_problem(response)
+        if page["has_more"]:  # catching up: the next page comes while this one is applied
+            params = _pull_params(conn, page["cursor"], CATCH_UP_PAGE)
+            coming = fetcher.submit(_fetch_page, server, params)
         reset = bool(page["reset"]) or start_over
-        apply_page(
-            conn,
-            page["changes"],
-            page["cursor"],
-            policy,
-            now,
-            reset=reset,
-            acknowledged=int(page.get("last_mutation_id") or 0),
-        )
+        if reset and not first_download:
+            first_download = True
+            _set_pragmas(conn, BULK_WRITES)
+        _apply_pulled(conn, page, policy, now, summary, reset=reset, first_download=first_download)
         start_over = False
-        summary.pulled += len(page["changes"])
-        summary.pages += 1
-        summary.reset = summary.reset or reset
         if not page["has_more"]:
             return
+
+
+def _apply_pulled(
+    conn: sqlite3.Connection,
+    page: dict[str, Any],
+    policy: SlaPolicy,
+    now: int,
+    summary: SyncSummary,
+    *,
+    reset: bool,
+    first_download: bool,
+) -> None:
+    acknowledged = int(page.get("last_mutation_id") or 0)
+    if page["reset"] and not summary.reset:  # a restored server: did it lose our edits?
+        summary.requeued += _requeue_lost(conn, acknowledged)
+    apply_page(
+        conn,
+        page["changes"],
+        page["cursor"],
+        policy,
+        now,
+        reset=reset,
+        acknowledged=acknowledged,
+        first_download=first_download,
+    )
+    summary.pulled += len(page["changes"])
+    summary.pages += 1
+    summary.reset = summary.reset or reset
+
+
+def _set_pragmas(conn: sqlite3.Connection, pragmas: tuple[str, ...]) -> None:
+    for pragma in pragmas:
+        conn.execute(pragma)
+
+
+def _pull_params(conn: sqlite3.Connection, cursor: str | None, limit: int) -> dict[str, Any]:
+    params: dict[str, Any] = {"limit": limit, "client_id": _client_id(conn)}
+    if cursor:
+        params["cursor"] = cursor
+    return params
+
+
+def _fetch_page(server: ServerClient, params: dict[str, Any]) -> dict[str, Any] | None:
+    """One page, decoded (on the fetcher thread); None when the server does not know the
+    cursor (issued by another server)."""
+    response = server.request("GET", "/v1/sync/pull", params=params)
+    if response.status_code == 400 and params.get("cursor") and "bad_cursor" in response.text:
+        return None
+    page: dict[str, Any] = server.json_or_problem(response)
+    return page
 
 
 def _forget_cursor(conn: sqlite3.Connection) -> None:

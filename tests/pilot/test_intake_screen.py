@@ -38,11 +38,11 @@ async def test_existing_customer_found_by_phone(make_app: AppFactory, seeded: Pa
         await pilot.press(*"充电座指示灯不亮")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert isinstance(app.screen, TicketScreen)
-        ticket = app.screen.detail.ticket
-        assert ticket.subject == "扫地机不充电" and ticket.category.value == "repair"
-        assert ticket.assignee_id == app.context.agent.id  # "take it myself" is on
+        # routing sends a repair to after-sales: not the agent's to take, back to the queue
+        assert not isinstance(app.screen, IntakeScreen | TicketScreen)
     assert rows(seeded, "SELECT count(*) FROM customer") == [(2,)]
+    made = "SELECT category, team_id, assignee_id FROM ticket WHERE subject = '扫地机不充电'"
+    assert rows(seeded, made) == [("repair", "team-as", None)]
 
 
 async def test_new_customer_created_with_the_ticket(make_app: AppFactory, seeded: Path) -> None:

@@ -312,8 +312,9 @@ def test_a_new_ticket_is_refused_by_the_consoles_rules(engine: Engine) -> None:
     agent, lead = who(engine, "zhang.wei"), who(engine, "chen.jing")
     cust = first_customer(engine)
     cases = [
-        ({"team_id": "team-as"},
-         "Agents create tickets for their own team only, not for after_sales."),
+        ({"team_id": "team-as", "assignee_id": "ag-1"},  # routed elsewhere: not taken
+         "An agent takes a new ticket only in their own team; one for after_sales waits there "
+         "unassigned."),
         ({"team_id": "team-zz"}, "No team 'team-zz'."),
         ({"customer_id": "nobody"}, "No customer 'nobody'."),
         ({"category": "complaint"}, "A complaint needs a level: minor, major or legal."),
@@ -668,3 +669,31 @@ def test_a_reply_passes_the_phrase_check_on_the_server_too(engine: Engine) -> No
     clean = message("我们马上为您核实")
     assert send(engine, me, "ticket.add_event.v1", clean).status == "applied"
     assert len(audits(engine)) == 1
+
+
+def test_a_refund_above_authority_waits_for_a_lead_and_the_first_decision_wins(
+    engine: Engine,
+) -> None:
+    agent, lead = who(engine, "zhang.wei"), who(engine, "chen.jing")
+    target = fresh_ticket(engine, status="assigned")
+    small = {"ticket_id": target, "event_id": str(uuid.uuid4()), "amount_cents": 300_00}
+    assert send(engine, agent, "ticket.refund.v1", {**small, "reason": "Fee"}).status == "applied"
+    large = {"ticket_id": target, "event_id": str(uuid.uuid4()), "amount_cents": 800_00}
+    assert send(engine, agent, "ticket.refund.v1", {**large, "reason": "Unit"}).status == "applied"
+    assert kinds(engine, target) == ["created", "refund", "refund_request"]
+    decide = {"ticket_id": target, "request_id": large["event_id"], "note": "Confirmed"}
+    by_agent = send(engine, agent, "ticket.refund_decision.v1", {
+        **decide, "event_id": str(uuid.uuid4()), "decision": "approved"})  # fmt: skip
+    assert by_agent.status == "rejected" and "leads" in by_agent.detail
+    first = send(engine, lead, "ticket.refund_decision.v1", {
+        **decide, "event_id": str(uuid.uuid4()), "decision": "approved"})  # fmt: skip
+    second = send(engine, lead, "ticket.refund_decision.v1", {
+        **decide, "event_id": str(uuid.uuid4()), "decision": "declined"})  # fmt: skip
+    assert (first.status, second.status, second.detail) == (
+        "applied",
+        "conflict",
+        "already approved",
+    )
+    negative = {**small, "event_id": str(uuid.uuid4()), "amount_cents": -5, "reason": "x"}
+    assert send(engine, agent, "ticket.refund.v1", negative).status == "rejected"
+    assert kinds(engine, target) == ["created", "refund", "refund_decision", "refund_request"]

@@ -3,8 +3,9 @@ check against the rules (domain/authority.py and the handlers in server/intents.
 
 The rules behind the table:
 * supervisors are read-only: the whole batch is refused (NotAllowed; HTTP 403) whatever it holds;
-* agents work the tickets of their own team (or assigned to them) and create tickets only for
-  their own team (or none); leads and admins work and create for any team;
+* agents work the tickets of their own team (or assigned to them); they create tickets for any
+  team (routing sends a contact where it belongs) but take only their own team's; leads and
+  admins work and create for any team;
 * incidents are declared and closed by leads and admins only;
 * customers and PII-reveal audits are written by every writing role (a reveal on a ticket the
   actor may not work is audited without a timeline entry).
@@ -28,7 +29,7 @@ from agentdesk.domain.errors import NotAllowed
 from agentdesk.server import accounts, intents
 from agentdesk.server.accounts import Account
 from agentdesk.server.app import create_app
-from agentdesk.server.tables import incident, mutation_receipt, ticket
+from agentdesk.server.tables import incident, mutation_receipt, ticket, ticket_event
 from tests.conftest import NOW
 from tests.server.conftest import PASSWORD, who
 from tests.server.test_intents import escalation, first_customer, fresh_ticket, send, ticket_args
@@ -39,7 +40,7 @@ ROLES = ("agent", "other agent", "lead", "admin", "supervisor")
 EXPECTED: dict[str, tuple[str, str, str, str, str]] = {
     #                        agent  other agent  lead  admin  supervisor
     "customer.create.v1":    (A,    A,           A,    A,     X),
-    "ticket.create.v1":      (A,    R,           A,    A,     X),  # for team-fl
+    "ticket.create.v1":      (A,    A,           A,    A,     X),  # for team-fl, unassigned
     "ticket.add_event.v1":   (A,    R,           A,    A,     X),
     "ticket.set_status.v1":  (A,    R,           A,    A,     X),
     "ticket.claim.v1":       (A,    R,           A,    A,     X),
@@ -47,9 +48,15 @@ EXPECTED: dict[str, tuple[str, str, str, str, str]] = {
     "ticket.resolve.v1":     (A,    R,           A,    A,     X),
     "ticket.review.v1":      (A,    R,           A,    A,     X),
     "ticket.escalate.v1":    (A,    R,           A,    A,     X),
+    "ticket.refund.v1":      (A,    R,           A,    A,     X),  # within authority
+    "ticket.consult.v1":     (A,    R,           A,    A,     X),
+    "ticket.consult_answer.v1": (A, R,           A,    A,     X),
+    "ticket.refund_decision.v1": (R, R,          A,    A,     X),  # leads decide
     "audit.pii_reveal.v1":   (A,    A,           A,    A,     X),
     "incident.declare.v1":   (R,    R,           A,    A,     X),
     "incident.close.v1":     (R,    R,           A,    A,     X),
+    "ticket.link_incident.v1":   (R, R,          A,    A,     X),  # leads link
+    "incident.post_update.v1":   (R, R,          A,    A,     X),
 }
 # fmt: on
 USERNAMES = {
@@ -79,6 +86,39 @@ def _open_incident(engine: Engine) -> str:
     return ident
 
 
+def _pending_refund(engine: Engine) -> dict[str, Any]:
+    """A ticket with a ¥800 refund request from zhang.wei; the decision's arguments."""
+    target, request = fresh_ticket(engine, status="assigned"), str(uuid.uuid4())
+    with engine.begin() as conn:
+        conn.execute(
+            ticket_event.insert().values(
+                id=request, ticket_id=target, kind="refund_request", actor_id="ag-1",
+                at=NOW.isoformat(), body="Faulty unit", data_json='{"amount_cents": 80000}',
+            )
+        )  # fmt: skip
+    return {
+        "ticket_id": target, "event_id": str(uuid.uuid4()), "request_id": request,
+        "decision": "approved", "note": "Defect confirmed",
+    }  # fmt: skip
+
+
+def _open_consult(engine: Engine) -> dict[str, Any]:
+    """A ticket with an open question to the warehouse; the answer's arguments."""
+    target, request = fresh_ticket(engine, status="assigned"), str(uuid.uuid4())
+    with engine.begin() as conn:
+        conn.execute(
+            ticket_event.insert().values(
+                id=request, ticket_id=target, kind="consult_request", actor_id="ag-1",
+                at=NOW.isoformat(), body="In stock?",
+                data_json='{"department": "warehouse", "due_at": "2026-11-23T14:00:00+00:00"}',
+            )
+        )  # fmt: skip
+    return {
+        "ticket_id": target, "event_id": str(uuid.uuid4()), "request_id": request,
+        "answer": "Two units left",
+    }  # fmt: skip
+
+
 def _note(ticket_id: str) -> dict[str, Any]:
     return {"ticket_id": ticket_id, "event_id": str(uuid.uuid4()), "kind": "note", "body": "Hi"}
 
@@ -106,11 +146,28 @@ SETUPS: dict[str, Setup] = {
         "event_id": str(uuid.uuid4()), "decision": "declined", "note": "Used item",
     },
     "ticket.escalate.v1": lambda e, a: escalation(fresh_ticket(e, status="assigned")),
+    "ticket.refund.v1": lambda e, a: {
+        "ticket_id": fresh_ticket(e, status="assigned"), "event_id": str(uuid.uuid4()),
+        "amount_cents": 100_00, "reason": "Shipping fee back",
+    },
+    "ticket.refund_decision.v1": lambda e, a: _pending_refund(e),
+    "ticket.consult.v1": lambda e, a: {
+        "ticket_id": fresh_ticket(e, status="assigned"), "event_id": str(uuid.uuid4()),
+        "department": "warehouse", "due_at": NOW.isoformat(), "question": "In stock?",
+    },
+    "ticket.consult_answer.v1": lambda e, a: _open_consult(e),
     "audit.pii_reveal.v1": lambda e, a: {
         "customer_id": first_customer(e), "reason": "Verify", "ticket_id": fresh_ticket(e)
     },
     "incident.declare.v1": lambda e, a: {"incident_id": str(uuid.uuid4()), "title": "Outage"},
     "incident.close.v1": lambda e, a: {"incident_id": _open_incident(e)},
+    "ticket.link_incident.v1": lambda e, a: {
+        "ticket_id": fresh_ticket(e, status="assigned"), "event_id": str(uuid.uuid4()),
+        "incident_id": _open_incident(e),
+    },
+    "incident.post_update.v1": lambda e, a: {
+        "incident_id": _open_incident(e), "update_id": str(uuid.uuid4()), "body": "Fix shipping",
+    },
 }  # fmt: skip
 
 

@@ -55,3 +55,21 @@ def test_transfer_dialog(make_app: AppFactory, snap_compare: Any) -> None:
         await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_incident_banner(make_app: AppFactory, snap_compare: Any, seeded: Any) -> None:
+    """An open major incident shows across the top of the queue (and every working screen)."""
+    from agentdesk.store import database
+    from agentdesk.store.repository import Repository
+    from tests.conftest import NOW
+
+    repo = Repository(database.make_engine(seeded))
+    lead = repo.agent_by_username("chen.jing")
+    repo.declare_incident("Robot vacuum X5 charging fault", "Batch 2611 docks fail", lead, NOW)
+    repo.engine.dispose()
+
+    async def before(pilot: Pilot[None]) -> None:
+        await pilot.press("4")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
