@@ -1,9 +1,11 @@
 """Applying a pulled page of server changes to the local store (design/SYNC.md, client side).
 
 A page, the queue columns it implies (clocks, search index) and the new cursor commit together,
-or not at all: a console killed mid-pull resumes from the last whole page (T6). The outbox is
-never touched. A ticket with an edit still waiting to be pushed keeps its local version: the
-push brings the server's answer back through a later pull (also when the server refuses it).
+or not at all: a console killed mid-pull resumes from the last whole page (T6). In a first
+download a ticket may instead be listed as underived (sync_underived) in that transaction, and
+derived once its timeline has come or the download has ended. The outbox is never touched. A
+ticket with an edit still waiting to be pushed keeps its local version: the push brings the
+server's answer back through a later pull (also when the server refuses it).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import json
 import operator
 import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -217,12 +219,20 @@ def _tickets_with_pending_edits(conn: sqlite3.Connection) -> set[str]:
 def _upsert_run(conn: sqlite3.Connection, run: list[dict[str, Any]]) -> None:
     """Upsert consecutive changes of one kind (sqlite3 stores a bool as 1 or 0)."""
     kind = run[0]["type"]
-    values = [[row.get(c) for c in COLUMNS[kind]] for row in (change["row"] for change in run)]
+    rows = [change["row"] for change in run]
+    try:
+        values = [_columns_of(kind)(row) for row in rows]
+    except KeyError:  # a row without some column (another server version): NULL there
+        values = [tuple(row.get(c) for c in COLUMNS[kind]) for row in rows]
     if kind == "ticket":  # queue order until its clocks are derived
-        _make_way_for_numbers(conn, run)
-        for value in values:
-            value.append(deadlines.NO_CLOCK_SORT)
+        _make_way_for_numbers(conn, rows)
+        values = [(*value, deadlines.NO_CLOCK_SORT) for value in values]
     conn.executemany(_upsert_sql(kind), values)
+
+
+@functools.cache
+def _columns_of(kind: str) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    return operator.itemgetter(*COLUMNS[kind])
 
 
 @functools.cache
@@ -237,13 +247,13 @@ def _upsert_sql(kind: str) -> str:
     )
 
 
-def _make_way_for_numbers(conn: sqlite3.Connection, run: list[dict[str, Any]]) -> None:
+def _make_way_for_numbers(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> None:
     """A ticket made here took a number the server gave to another ticket (the server renumbers
     ours): park ours under a provisional number until its server version arrives. (The rows
     of one page are read together on the server: no two of them share a number.)"""
     conn.executemany(
         "UPDATE ticket SET number = number || '~' || substr(id, 1, 8) WHERE number = ? AND id <> ?",
-        [(str(change["row"]["number"]), str(change["row"]["id"])) for change in run],
+        [(str(row["number"]), str(row["id"])) for row in rows],
     )
 
 
