@@ -81,7 +81,7 @@ class AgentDeskApp(App[None]):
         self.link_state = LinkState()
         self._syncing = False
         self._sync_again = False
-        self.incident_titles: list[str] = []
+        self.incident_titles: list[str] = []  # open incidents, as last read (start, sync, write)
 
     def on_mount(self) -> None:
         if self.context.keymap:
@@ -105,10 +105,6 @@ class AgentDeskApp(App[None]):
 
     def incident_banner(self) -> IncidentBanner:
         return IncidentBanner(lambda: self.incident_titles)
-
-    def open_incident_titles(self) -> list[str]:
-        """The open incidents' titles as last read (after start, a sync or an incident write)."""
-        return self.incident_titles
 
     def show_incident_banners(self) -> None:
         """Read the open incidents again and show them on the screen in front."""

@@ -189,8 +189,7 @@ def conflicts(
 ) -> None:
     """Edits the server refused on this console's tickets (the console's F6 list), with the
     whole losing text and where it was kept; listing them marks them seen."""
-    from agentdesk.i18n import label
-    from agentdesk.screens.conflicts import intent_label
+    from agentdesk.i18n import intent_label, label
     from agentdesk.store import conflict_store, database
 
     profile = profile_of(ctx)

@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from agentdesk.dialogs.base import Dialog
+from agentdesk.domain.consults import MAX_DUE_HOURS
 from agentdesk.domain.model import Department
 from agentdesk.i18n import label, t
 
@@ -56,7 +57,7 @@ class ConsultDialog(Dialog[ConsultRequest | None]):
         try:
             hours = float(typed) if typed else None
         except ValueError:
-            self.show_error(t("error.consult_due", hours=typed, maximum=24 * 14))
+            self.show_error(t("error.consult_due", hours=typed, maximum=MAX_DUE_HOURS))
             self.query_one(Input).focus()
             return
         if not question:

@@ -33,9 +33,12 @@ def check_can_take(actor: AgentRecord, ticket: TicketRecord) -> None:
         raise NotAllowed("error.already_assigned", number=ticket.number)
 
 
+INCIDENT_ROLES = frozenset({Role.LEAD, Role.ADMIN})
+
+
 def check_can_declare_incident(actor: AgentRecord) -> None:
     """Incidents speak for the whole floor: team leads (and admins) declare and close them."""
-    if actor.role not in (Role.LEAD, Role.ADMIN):
+    if actor.role not in INCIDENT_ROLES:
         raise NotAllowed("error.leads_only", role=actor.role.value)
 
 

@@ -78,3 +78,9 @@ def t_or(key: str, fallback: str) -> str:
     """The message `key` if a catalog has it, else `fallback` (a name an admin made up)."""
     text = t(key)
     return fallback if text == key else text
+
+
+def intent_label(name: str) -> str:
+    """ticket.set_status.v1 → "Status change" (an unknown intent shows as its name)."""
+    base = name.rsplit(".", 1)[0]
+    return t_or(f"intent.{base.replace('.', '_')}", base)

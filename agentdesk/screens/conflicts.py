@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from agentdesk.i18n import t, t_or
+from agentdesk.i18n import intent_label, t
 from agentdesk.store import conflict_store, database
 from agentdesk.store.conflict_store import ConflictEntry
 from agentdesk.widgets.translated import translate_bindings
@@ -118,12 +118,6 @@ class ConflictsScreen(ModalScreen[str | None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
-
-
-def intent_label(name: str) -> str:
-    """ticket.set_status.v1 → "Status change" (an unknown intent shows as its name)."""
-    base = name.rsplit(".", 1)[0]
-    return t_or(f"intent.{base.replace('.', '_')}", base)
 
 
 def _short(text: str) -> str:

@@ -202,10 +202,9 @@ class QueueScreen(Screen[None]):
         if action == "intake":
             return self.desk.can_write()  # a supervisor reads only
         if action in INCIDENT_ACTIONS:  # crisis mode is the leads' (R13)
-            leads = self.desk.context.agent.role in authority.DECIDING_ROLES
-            if not leads:
+            if self.desk.context.agent.role not in authority.INCIDENT_ROLES:
                 return False
-            return (action == "declare_incident") != bool(self.desk.open_incident_titles())
+            return (action == "declare_incident") != bool(self.desk.incident_titles)
         return True
 
     # -- crisis mode (leads): declare, link the view, one update to every linked ticket ----

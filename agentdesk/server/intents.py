@@ -950,8 +950,14 @@ def link_incident(conn: Connection, who: Account, args: LinkIncident, now: datet
     authority.check_can_declare_incident(_agent(who))
     found = _open_incident(conn, args.incident_id)
     row = _ticket(conn, args.ticket_id)
-    if row["id"] in _linked_tickets(conn, args.incident_id):
-        return APPLIED
+    links = conn.execute(
+        sa.select(ticket_event.c.data_json).where(
+            ticket_event.c.ticket_id == row["id"],
+            ticket_event.c.kind == EventKind.INCIDENT_LINK.value,
+        )
+    ).scalars()
+    if any(json.loads(data).get("incident_id") == args.incident_id for data in links):
+        return APPLIED  # this ticket's own links, not every link on the server
     data = {"incident_id": args.incident_id, "title": found["title"]}
     _event(conn, row, EventKind.INCIDENT_LINK, who, now, "", data, args.event_id)
     return APPLIED
