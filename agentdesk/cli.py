@@ -19,9 +19,11 @@ import typer
 from typer.core import TyperGroup
 
 from agentdesk import i18n
+from agentdesk.cli_imports import export_app, import_app
 from agentdesk.cli_incidents import incident_app
 from agentdesk.cli_login import conflicts, login, logout, sync, whoami
 from agentdesk.cli_phrases import kb_app, phrases_app
+from agentdesk.cli_report import report_app
 from agentdesk.cli_routing import routing_app
 from agentdesk.cli_server import server_app, teams_app, users_app
 from agentdesk.cli_sla import escalation_app, parse_instant, sla_app
@@ -67,9 +69,12 @@ app.add_typer(routing_app, name="routing")
 app.add_typer(phrases_app, name="phrases")
 app.add_typer(kb_app, name="kb")
 app.add_typer(incident_app, name="incident")
+app.add_typer(report_app, name="report")
 app.add_typer(server_app, name="server")
 app.add_typer(users_app, name="users")
 app.add_typer(teams_app, name="teams")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
 app.command("login")(login)
 app.command("logout")(logout)
 app.command("whoami")(whoami)

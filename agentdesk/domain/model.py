@@ -111,6 +111,8 @@ class EventKind(StrEnum):
     INCIDENT_UPDATE = "incident_update"  # the incident's one statement, on every linked ticket
     CONSULT_REQUEST = "consult_request"  # a question to another department, due by a time (R14)
     CONSULT_ANSWER = "consult_answer"  # its answer, on the same ticket
+    FOLLOW_UP_SCHEDULED = "follow_up_scheduled"  # after resolution, a call back is due (R10)
+    FOLLOW_UP_RESULT = "follow_up_result"  # its outcome: {"score": 1..5, "comment": ...}
 
 
 # An intent's arguments naming the timeline entries the console wrote for it (design/SYNC.md:

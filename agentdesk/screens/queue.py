@@ -62,6 +62,7 @@ class QueueScreen(Screen[None]):
         self.filter = QueueFilter()
         self._generation = 0
         self._counting: sqlite3.Connection | None = None  # the connection of the running count
+        self._counting_generation = 0  # the view generation that count belongs to
         self._count_lock = threading.Lock()
 
     @property
@@ -125,8 +126,11 @@ class QueueScreen(Screen[None]):
         conn = database.connect(self.desk.context.store_path, readonly=True)
         with self._count_lock:  # the superseded count closes its connection under this lock
             if self._counting is not None:
+                if self._counting_generation > generation:  # threads started out of order:
+                    conn.close()  # a newer view's count runs already; this one is stale
+                    return
                 self._counting.interrupt()
-            self._counting = conn
+            self._counting, self._counting_generation = conn, generation
         try:
             total = QueuePager(conn, f).count()
         except sqlite3.OperationalError:

@@ -384,7 +384,7 @@ def _update(conn: Connection, row: Any, now: datetime, **values: Any) -> None:
     changes.record(conn, "ticket", row["id"], changes.ticket_scope(row["team_id"]))
 
 
-def _move_with_timeline(
+def move_with_timeline(
     conn: Connection, ticket_id: str, old_team: str | None, new_team: str | None
 ) -> None:
     """The ticket and every entry of its timeline leave the old team's scope for the new one
@@ -489,7 +489,7 @@ def claim(conn: Connection, who: Account, args: Claim, now: datetime) -> Outcome
     data = {"team_id": values["team_id"], "assignee_id": who.id}
     _event(conn, row, EventKind.ASSIGNMENT, who, now, data=data, event_id=args.event_id)
     _update(conn, row, now, **values)
-    _move_with_timeline(conn, row["id"], row["team_id"], values["team_id"])
+    move_with_timeline(conn, row["id"], row["team_id"], values["team_id"])
     return APPLIED
 
 
@@ -657,7 +657,7 @@ def transfer(conn: Connection, who: Account, args: Transfer, now: datetime) -> O
         )
         values["status"] = Status.ASSIGNED.value
     _update(conn, row, now, **values)
-    _move_with_timeline(conn, row["id"], row["team_id"], target.id)
+    move_with_timeline(conn, row["id"], row["team_id"], target.id)
     return APPLIED
 
 

@@ -174,6 +174,15 @@ sa.Index("ix_change_index_xid_seq", change_index.c.xid, change_index.c.seq).ddl_
     dialect="postgresql"
 )
 
+import_key = sa.Table(
+    "import_key",
+    metadata,
+    sa.Column("kind", sa.String, primary_key=True),
+    sa.Column("source", sa.String, primary_key=True),
+    sa.Column("key", sa.String, primary_key=True),
+    sa.Column("id", sa.String, nullable=False),
+)
+
 server_meta = sa.Table(
     "server_meta",
     metadata,

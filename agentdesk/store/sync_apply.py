@@ -88,11 +88,11 @@ def apply_page(
         waiting = _tickets_with_pending_edits(conn)
         rows, timelines = _apply_changes(conn, changes, waiting, applied)
         if first_download:
-            _list_underived(conn, rows - timelines)
-            _refresh_tickets(conn, timelines, policy, now)
+            list_underived(conn, rows - timelines)
+            refresh_tickets(conn, timelines, policy, now)
             _unlist_underived(conn, timelines)
         else:
-            _refresh_tickets(conn, rows | timelines, policy, now)
+            refresh_tickets(conn, rows | timelines, policy, now)
         _save_cursor(conn, cursor, acknowledged)
     return applied
 
@@ -295,7 +295,12 @@ def underived_left(conn: sqlite3.Connection) -> bool:
 
 
 def derive_underived(
-    conn: sqlite3.Connection, policy: SlaPolicy, now: int, *, chunk: int = UNDERIVED_CHUNK
+    conn: sqlite3.Connection,
+    policy: SlaPolicy,
+    now: int,
+    *,
+    chunk: int = UNDERIVED_CHUNK,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
     """Derive the tickets a first download left underived (their timeline never came after
     their row), a chunk per transaction: the store's write lock is never held for long.
@@ -315,13 +320,15 @@ def derive_underived(
             if not listed:
                 return derived
             ready = set(listed) - _tickets_with_pending_edits(conn)
-            _refresh_tickets(conn, ready, policy, now)
+            refresh_tickets(conn, ready, policy, now)
             _unlist_underived(conn, ready)
         derived += len(ready)
         after = listed[-1]
+        if progress is not None:
+            progress(derived)
 
 
-def _list_underived(conn: sqlite3.Connection, ticket_ids: Iterable[str]) -> None:
+def list_underived(conn: sqlite3.Connection, ticket_ids: Iterable[str]) -> None:
     conn.executemany(
         "INSERT OR IGNORE INTO sync_underived (ticket_id) VALUES (?)", [(i,) for i in ticket_ids]
     )
@@ -334,7 +341,7 @@ def _unlist_underived(conn: sqlite3.Connection, ticket_ids: Iterable[str]) -> No
 # -- deriving a ticket's queue columns and search entry -------------------------------------------
 
 
-def _refresh_tickets(
+def refresh_tickets(
     conn: sqlite3.Connection, ticket_ids: Iterable[str], policy: SlaPolicy, now: int
 ) -> None:
     """Deadlines and the search entries of these tickets (derived locally): what

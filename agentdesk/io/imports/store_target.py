@@ -1,0 +1,153 @@
+"""Writing an import into the local store, in two steps:
+
+1. the rows: upserts with executemany in one transaction (all or nothing), each written ticket
+   listed in sync_underived in that same transaction;
+2. the queue columns (SLA clocks, deadline) and search entries of the listed tickets, derived
+   chunk by chunk exactly as after a first download (store.sync_apply.derive_underived). Cut
+   short, the rest stays listed and the next import (or `agentdesk sync`) derives it; a ticket
+   is never left half-written, only without its deadline and search entry until then.
+
+Imported rows are seed data, not local edits: nothing goes to the outbox (a profile that syncs
+gets its data from the server; the CLI warns).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from agentdesk.domain import deadlines
+from agentdesk.domain.sla_policy import SlaPolicy
+from agentdesk.io.imports.building import COLUMNS, BuiltTicket
+from agentdesk.io.imports.fields import RecordKind
+from agentdesk.io.imports.lookup import AgentRef, Lookup, ProductRef, TeamRef
+from agentdesk.store import database
+from agentdesk.store.sync_apply import derive_underived, list_underived
+
+IN_CHUNK = 500  # ids per IN (...) list
+AGENTS_SQL = "SELECT id, username, display_name, role, team_id, language, active FROM agent"
+
+
+def _upsert(table: str, *, keep: bool = False) -> str:
+    columns = COLUMNS[table]
+    marks = ", ".join("?" * len(columns))
+    if keep:
+        conflict = "DO NOTHING"
+    else:  # a customer's creation time stays what it was
+        sets = [f"{c} = excluded.{c}" for c in columns[1:] if c != "created_at"]
+        conflict = f"DO UPDATE SET {', '.join(sets)}"
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) ON CONFLICT (id) {conflict}"
+    )
+
+
+TICKET_UPSERT = (
+    f"INSERT INTO ticket ({', '.join(COLUMNS['ticket'])}, due_sort, version) "
+    f"VALUES ({', '.join('?' * (len(COLUMNS['ticket']) + 1))}, 1) ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS["ticket"][1:])
+    + ", version = ticket.version + 1"
+)
+SQL = {
+    "team": _upsert("team"),
+    "agent": _upsert("agent"),
+    "customer": _upsert("customer"),
+    "customer_keep": _upsert("customer", keep=True),
+    "ticket_event": _upsert("ticket_event", keep=True),
+}
+
+
+class StoreTarget:
+    def __init__(self, store: Path, policy: SlaPolicy, now: int) -> None:
+        self.conn = database.connect(store)
+        self.conn.execute("PRAGMA cache_size=-65536")  # 64 MiB for the bulk upserts
+        # References are checked against the Lookup before a row is built; SQLite need not.
+        self.conn.execute("PRAGMA foreign_keys=OFF")
+        self.conn.execute("BEGIN IMMEDIATE")
+        self.policy = policy
+        self.now = now
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def lookup(self, source: str) -> Lookup:
+        q = self.conn.execute
+        found = Lookup.of(
+            (TeamRef(*r) for r in q("SELECT id, code, name_en, name_zh, kind FROM team")),
+            (AgentRef(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6])) for r in q(AGENTS_SQL)),
+            (ProductRef(*r) for r in q("SELECT id, sku, name_en, name_zh FROM product")),
+        )
+        rows = q("SELECT kind, key, id FROM import_key WHERE source = ?", (source,))
+        found.aliases = {(kind, key): ident for kind, key, ident in rows}
+        return found
+
+    def remember(self, source: str, aliases: list[tuple[str, str, str]]) -> None:
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO import_key (kind, source, key, id) VALUES (?, ?, ?, ?)",
+            [(kind, source, key, ident) for kind, key, ident in aliases],
+        )
+
+    def prefetch(
+        self, lookup: Lookup, customer_externals: set[str], customer_ids: set[str], orders: set[str]
+    ) -> None:
+        for external, ident in self._pairs(
+            "SELECT external_id, id FROM customer WHERE external_id IN ({})", customer_externals
+        ):
+            lookup.customers_by_external[external] = ident
+        lookup.customer_ids.update(self.existing("customer", list(customer_ids)))
+        lookup.orders.update(
+            self._pairs("SELECT number, id FROM customer_order WHERE number IN ({})", orders)
+        )
+
+    def existing(self, table: str, ids: list[str]) -> set[str]:
+        return {r[0] for r in self._pairs(f"SELECT id, id FROM {table} WHERE id IN ({{}})", ids)}
+
+    def numbers_taken(self, numbers: dict[str, str]) -> dict[str, str]:
+        rows = self._pairs("SELECT number, id FROM ticket WHERE number IN ({})", numbers)
+        return {number: ident for number, ident in rows if numbers[number] != ident}
+
+    def _pairs(self, sql: str, keys: Iterable[str]) -> list[tuple[Any, Any]]:
+        keys = list(keys)
+        found: list[tuple[Any, Any]] = []
+        for start in range(0, len(keys), IN_CHUNK):
+            chunk = keys[start : start + IN_CHUNK]
+            found += self.conn.execute(sql.format(", ".join("?" * len(chunk))), chunk).fetchall()
+        return found
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def write(self, kind: RecordKind, built: list[Any]) -> None:
+        if kind is RecordKind.TICKETS:
+            self._write_tickets(built)
+        else:
+            table = {"teams": "team", "agents": "agent", "customers": "customer"}[kind.value]
+            self.conn.executemany(SQL[table], built)
+
+    def _write_tickets(self, built: list[BuiltTicket]) -> None:
+        customers = [b.customer for b in built if b.customer is not None]
+        if customers:
+            self.conn.executemany(SQL["customer_keep"], customers)
+        self.conn.executemany(TICKET_UPSERT, [(*b.row, _first_sort(b)) for b in built])
+        self.conn.executemany(SQL["ticket_event"], [e for b in built for e in b.events])
+        list_underived(self.conn, [b.row[0] for b in built])
+
+    def finish(self) -> None:
+        """Nothing before the commit: the derived columns come after it (`derive`)."""
+
+    def commit(self) -> None:
+        self.conn.commit()
+        self.conn.execute("PRAGMA foreign_keys=ON")
+
+    def derive(self, progress: Callable[[int], None] | None = None) -> int:
+        """Step 2: clocks, deadlines and search entries of every listed ticket."""
+        return derive_underived(self.conn, self.policy, self.now, progress=progress)
+
+    def rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.rollback()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _first_sort(b: BuiltTicket) -> int:
+    return deadlines.NO_CLOCK_SORT if b.is_open else deadlines.NO_DEADLINE_SORT
