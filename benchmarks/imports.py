@@ -82,7 +82,7 @@ def write_csv(path: Path, rows: int, seed: int = 7) -> None:
         out = csv.writer(f)
         out.writerow(HEADER)
         for i in range(rows):
-            out.writerow(_row(rng, i, agents, start))
+            out.writerow(_row(rng, i, agents, start, max(1, 330 * 86_400 // rows)))
 
 
 def _agents() -> list[tuple[str, str]]:
@@ -97,12 +97,15 @@ def _agents() -> list[tuple[str, str]]:
         ]
 
 
-def _row(rng: random.Random, i: int, agents: list[tuple[str, str]], start: datetime) -> list[str]:
+def _row(
+    rng: random.Random, i: int, agents: list[tuple[str, str]], start: datetime, step: int
+) -> list[str]:
     subject, description, category = SUBJECTS[i % len(SUBJECTS)]
     customer = rng.randrange(max(1, i // 3) + 1)
     name = SURNAMES[customer % len(SURNAMES)] + GIVEN[customer % len(GIVEN)]
     username, team = agents[rng.randrange(len(agents))]
-    created = start + timedelta(seconds=rng.randrange(330 * 86_400))
+    # an export lists tickets by id, so by creation: ~330 days spread evenly over the rows
+    created = start + timedelta(seconds=i * step + rng.randrange(step))
     is_open = rng.random() < 0.05
     status = (
         rng.choice(["assigned", "in_progress", "waiting_customer"])
@@ -197,7 +200,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     args = parser.parse_args()
-    csv_path = CACHE / f"import-{args.rows}.csv"
+    csv_path = CACHE / f"import-v2-{args.rows}.csv"
     if not csv_path.exists():
         write_csv(csv_path, args.rows)
     with tempfile.TemporaryDirectory(dir=CACHE) as tmp:

@@ -228,13 +228,13 @@ def build_customer(row: SourceRow, opts: ImportOptions, lookup: Lookup) -> Row:
     if key is None and not given:
         raise RowProblem("external_id", "", "imports.customer_key")
     external = opts.stored_external(key) if key else None
+    created = v.instant(row, "created_at", opts.zone) or _now(opts)
     ident = (
         given
         or lookup.customers_by_external.get(external or "")
-        or v.entity_id("customer", opts.source, key or given)
+        or v.ordered_id(created, "customer", opts.source, key or given)
     )
     tier = v.enum_value(row, "tier", CustomerTier, opts.tables.get("tier"), CustomerTier.STANDARD)
-    created = v.instant(row, "created_at", opts.zone) or _now(opts)
     lookup.customer_ids.add(ident)
     if external:
         lookup.customers_by_external[external] = ident
@@ -253,14 +253,18 @@ def _now(opts: ImportOptions) -> str:
 # -- tickets -----------------------------------------------------------------------------------
 
 
-def ticket_id(row: SourceRow, opts: ImportOptions) -> str:
+def ticket_id(
+    row: SourceRow, opts: ImportOptions, lookup: Lookup, number: str, created: str
+) -> str:
+    """The file's id; else the ticket already holding this number (the number is made from the
+    external id: upsert by external id); else a new id."""
     given = v.text(row, "id")
     if given:
         return given
     key = v.text(row, "external_id") or v.text(row, "number")
     if not key:
         raise RowProblem("external_id", "", "imports.ticket_key")
-    return v.entity_id("ticket", opts.source, key)
+    return lookup.tickets.get(number) or v.ordered_id(created, "ticket", opts.source, key)
 
 
 def ticket_number(row: SourceRow, opts: ImportOptions) -> str:
@@ -272,12 +276,12 @@ def ticket_number(row: SourceRow, opts: ImportOptions) -> str:
 
 
 def build_ticket(row: SourceRow, opts: ImportOptions, lookup: Lookup) -> BuiltTicket:
-    ident = ticket_id(row, opts)
     number = ticket_number(row, opts)
     subject = v.text(row, "subject", required=True)
     description = v.text(row, "description")
     facts = _ticket_facts(row, opts, lookup)
     times = _ticket_times(row, opts, facts["status"])
+    ident = ticket_id(row, opts, lookup, number, times["created_at"] or "")
     customer_id, customer = _ticket_customer(row, opts, lookup, times["created_at"])
     ticket = (
         ident,
@@ -413,7 +417,7 @@ def _ticket_customer(
         return known, None
     if not name and not (email or phone):
         raise RowProblem("customer_external_id", key, "imports.unknown_customer")
-    ident = v.entity_id("customer", opts.source, key)
+    ident = v.ordered_id(created or _now(opts), "customer", opts.source, key)
     lookup.customers_by_external[external] = ident
     lookup.customer_ids.add(ident)
     customer = (
@@ -435,7 +439,7 @@ def _ticket_customer(
 def _event(
     ticket: str, key: str, kind: EventKind, actor: str | None, at: str, body: str, data_json: str
 ) -> Row:
-    return (v.entity_id("event", ticket, key), ticket, kind.value, actor, at, body, data_json)
+    return (v.ordered_id(at, "event", ticket, key), ticket, kind.value, actor, at, body, data_json)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -514,14 +518,14 @@ def _given_events(
             raise RowProblem(where, entry, "imports.bad_event")
         kind = _event_kind(entry.get("kind"), where)
         at_row = SourceRow(row.number, {"at": entry.get("at")}, {"at": f"{where}.at"})
-        at = v.instant(at_row, "at", opts.zone, required=True)
+        at = v.instant(at_row, "at", opts.zone, required=True) or ""
         actor = _actor(entry, opts, lookup)
         data = entry.get("data") or {}
         if not isinstance(data, dict):
             raise RowProblem(f"{where}.data", data, "imports.bad_event")
         body = entry.get("body") or ""
         key = entry.get("key") or f"{index}:{kind}:{at}"
-        event_id = str(entry.get("id") or v.entity_id("event", ident, str(key)))
+        event_id = str(entry.get("id") or v.ordered_id(at, "event", ident, str(key)))
         events.append((event_id, ident, kind, actor, at, str(body), _JSON.encode(data)))
     return events
 

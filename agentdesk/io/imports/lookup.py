@@ -47,6 +47,7 @@ class Lookup:
     # per chunk, filled by the target: stored external id → customer id; order number → id
     customers_by_external: dict[str, str] = field(default_factory=dict)
     orders: dict[str, str] = field(default_factory=dict)
+    tickets: dict[str, str] = field(default_factory=dict)  # number → id (this chunk's)
     customer_ids: set[str] = field(default_factory=set)  # known to exist (target or file)
     # (kind, the source's key) → id: what earlier imports from this source became (import_key)
     aliases: dict[tuple[str, str], str] = field(default_factory=dict)

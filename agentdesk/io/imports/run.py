@@ -7,6 +7,7 @@ rows; `dry_run` checks everything and commits nothing. Ctrl-C rolls back.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -22,6 +23,7 @@ from agentdesk.io.imports.building import (
     BuiltTicket,
     ImportOptions,
     customer_key,
+    ticket_number,
 )
 from agentdesk.io.imports.fields import RecordKind, Reject, RowProblem, SourceRow
 from agentdesk.io.imports.lookup import Lookup
@@ -38,7 +40,12 @@ class Target(Protocol):
     def remember(self, source: str, aliases: list[tuple[str, str, str]]) -> None: ...
 
     def prefetch(
-        self, lookup: Lookup, customer_externals: set[str], customer_ids: set[str], orders: set[str]
+        self,
+        lookup: Lookup,
+        customer_externals: set[str],
+        customer_ids: set[str],
+        orders: set[str],
+        numbers: set[str],
     ) -> None: ...
 
     def existing(self, table: str, ids: list[str]) -> set[str]: ...
@@ -217,6 +224,7 @@ def _prefetch(
     externals: set[str] = set()
     ids: set[str] = set()
     orders: set[str] = set()
+    numbers: set[str] = set()
     prefix = "customer_" if kind is RecordKind.TICKETS else ""
     if kind not in (RecordKind.TICKETS, RecordKind.CUSTOMERS):
         return
@@ -234,7 +242,10 @@ def _prefetch(
         order = v.raw_text(row, "order") if prefix else ""
         if order:
             orders.add(order)
-    target.prefetch(lookup, externals, ids, orders)
+        if prefix:
+            with contextlib.suppress(RowProblem):  # refused with its reason when built
+                numbers.add(ticket_number(row, opts))
+    target.prefetch(lookup, externals, ids, orders, numbers)
 
 
 def _build(

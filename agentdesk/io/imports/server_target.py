@@ -92,13 +92,20 @@ class ServerTarget:
             )
 
     def prefetch(
-        self, lookup: Lookup, customer_externals: set[str], customer_ids: set[str], orders: set[str]
+        self,
+        lookup: Lookup,
+        customer_externals: set[str],
+        customer_ids: set[str],
+        orders: set[str],
+        numbers: set[str],
     ) -> None:
+        """What this chunk's rows name: customers by external id, orders and tickets by number."""
         lookup.customers_by_external.update(
             self._pairs(customer.c.external_id, customer.c.id, customer_externals)
         )
         lookup.customer_ids.update(self.existing("customer", list(customer_ids)))
         lookup.orders.update(self._pairs(customer_order.c.number, customer_order.c.id, orders))
+        lookup.tickets = dict(self._pairs(ticket.c.number, ticket.c.id, numbers))
 
     def existing(self, table: str, ids: list[str]) -> set[str]:
         column = TABLES[table].c.id

@@ -87,8 +87,14 @@ class StoreTarget:
         )
 
     def prefetch(
-        self, lookup: Lookup, customer_externals: set[str], customer_ids: set[str], orders: set[str]
+        self,
+        lookup: Lookup,
+        customer_externals: set[str],
+        customer_ids: set[str],
+        orders: set[str],
+        numbers: set[str],
     ) -> None:
+        """What this chunk's rows name: customers by external id, orders and tickets by number."""
         for external, ident in self._pairs(
             "SELECT external_id, id FROM customer WHERE external_id IN ({})", customer_externals
         ):
@@ -96,6 +102,9 @@ class StoreTarget:
         lookup.customer_ids.update(self.existing("customer", list(customer_ids)))
         lookup.orders.update(
             self._pairs("SELECT number, id FROM customer_order WHERE number IN ({})", orders)
+        )
+        lookup.tickets = dict(
+            self._pairs("SELECT number, id FROM ticket WHERE number IN ({})", numbers)
         )
 
     def existing(self, table: str, ids: list[str]) -> set[str]:

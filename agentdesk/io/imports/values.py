@@ -7,6 +7,7 @@ import functools
 import hashlib
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,6 +40,24 @@ def entity_id(kind: str, source: str, key: str) -> str:
 
 
 _NAMESPACE_BYTES = IMPORT_NAMESPACE.bytes
+
+
+def ordered_id(at: str, *name: str) -> str:
+    """A new row's id: a version-7 layout UUID whose first 48 bits are the time `at` (ISO) in
+    milliseconds and the rest a hash of `name`. Rows written in time order then go to the end
+    of the id index instead of a random page of it, which at a million rows is the difference
+    between appending and reading the index from disk; and the same record gets the same id."""
+    millis = int(datetime.fromisoformat(at).timestamp() * 1000) & 0xFFFF_FFFF_FFFF
+    digest = int.from_bytes(hashlib.sha1(":".join(name).encode()).digest()[:10], "big")
+    value = (
+        (millis << 80)
+        | (0x7 << 76)
+        | ((digest >> 68) << 64)
+        | (0x2 << 62)
+        | (digest & ((1 << 62) - 1))
+    )
+    h = f"{value:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def raw_text(row: SourceRow, name: str) -> str:
