@@ -8,6 +8,7 @@ the rest of the policy folder and installed only when the whole folder still loa
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -174,21 +175,22 @@ class ImportRequest:
         )
         report = ImportReport(self.kind.value, str(self.file), self.dry_run, self.partial)
         sink = RejectsFile(self.rejects) if self.rejects else None
-        with _progress(source.size) as (advance, rows_done):
+        with _progress(source.size) as progress:
             try:
                 with self._target(profile) as target:
                     run_import(
                         target,
                         self.kind,
-                        plan.rows(advance),
+                        plan.rows(progress.read),
                         opts,
                         report,
                         sink=sink,
-                        on_chunk=rows_done,
+                        on_chunk=progress.rows,
                         constants=self.constants,
                     )
                     if report.committed:
-                        derive_after(target, report)
+                        listed = report.created + report.updated
+                        derive_after(target, report, progress.deriving(listed))
             except KeyboardInterrupt:
                 key = "imports.interrupted_deriving" if report.committed else "imports.interrupted"
                 raise AgentdeskError(key, file=str(self.file)) from None
@@ -236,40 +238,46 @@ def _server_target(url: str, profile: Profile) -> Iterator[Target]:
         engine.dispose()
 
 
+class _Progress:
+    """Rich bars on a terminal: the file read (bytes → ETA, rows and rows/s beside it), then
+    the tickets whose deadlines and search entries are derived. Silent when not a terminal."""
+
+    def __init__(self, bar: Any, total: int) -> None:
+        self.bar = bar
+        self.started = time.perf_counter()
+        self.task = bar.add_task(t("imports.progress"), total=total, rows="") if bar else None
+
+    def read(self, done: int) -> None:
+        if self.bar:
+            self.bar.update(self.task, completed=done)
+
+    def rows(self, report: ImportReport) -> None:
+        if self.bar:
+            rate = report.rows / max(time.perf_counter() - self.started, 1e-6)
+            rows = t("imports.progress_rows", rows=f"{report.rows:,}", rate=f"{rate:,.0f}")
+            self.bar.update(self.task, rows=rows)
+
+    def deriving(self, total: int) -> Callable[[int], None]:
+        if not self.bar:
+            return lambda _done: None
+        self.bar.update(self.task, visible=False)
+        task = self.bar.add_task(t("imports.progress_deriving"), total=total, rows="")
+        return lambda done: self.bar.update(task, completed=done, rows=f"{done:,}")
+
+
 @contextmanager
-def _progress(total: int) -> Iterator[tuple[Callable[[int], None], Callable[[ImportReport], None]]]:
-    """A Rich bar on a terminal (bytes read → ETA; rows and rows/s beside it); silent otherwise."""
+def _progress(total: int) -> Iterator[_Progress]:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     console = Console(stderr=True)
     if not console.is_terminal:
-        yield (lambda _done: None), (lambda _report: None)
+        yield _Progress(None, total)
         return
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.fields[rows]}"),
-        TimeRemainingColumn(),
-    )
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rows]}"),
+               TimeRemainingColumn())  # fmt: skip
     with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(t("imports.progress"), total=total, rows="")
-
-        def rows_done(report: ImportReport) -> None:
-            import time
-
-            elapsed = max(time.perf_counter() - started, 1e-6)
-            rows = t(
-                "imports.progress_rows",
-                rows=f"{report.rows:,}",
-                rate=f"{report.rows / elapsed:,.0f}",
-            )
-            bar.update(task, rows=rows)
-
-        import time
-
-        started = time.perf_counter()
-        yield (lambda done: bar.update(task, completed=done)), rows_done
+        yield _Progress(bar, total)
 
 
 def _pairs(options: list[str], flag: str) -> dict[str, str]:
