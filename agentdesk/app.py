@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from textual.command import Provider
     from textual.timer import Timer
 
-    from agentdesk.console import ServerLink
+    from agentdesk.console import MonitorOptions, ServerLink
     from agentdesk.domain.records import EscalationResult, TicketRecord
     from agentdesk.store.repository import Repository
     from agentdesk.sync.round import SyncSummary
@@ -67,14 +67,18 @@ class AgentDeskApp(App[None]):
         Binding("f5", "sync", "key.sync", id="app.sync", show=False),
         Binding("f6", "conflicts", "key.conflicts", id="app.conflicts", show=False),
         Binding("f7", "approvals", "key.approvals", id="app.approvals", show=False),
+        Binding("f8", "qa_reviews", "key.qa_reviews", id="app.qa_reviews", show=False),
         Binding("ctrl+g", "find_ticket", "key.find_ticket", id="app.find", show=False),
         Binding("ctrl+q", "quit", "key.quit", id="app.quit", priority=True),
     ]
 
-    def __init__(self, context: ConsoleContext) -> None:
+    def __init__(self, context: ConsoleContext, monitor: MonitorOptions | None = None) -> None:
+        """`monitor`: open the supervisor monitor instead of the queue; the whole app then
+        reads only, whoever is signed in."""
         super().__init__()
         translate_bindings(self)
         self.context = context
+        self.monitor = monitor
         self.figures = QueueFigures()
         self._sweep_armed = False
         self._sweep_timer: Timer | None = None
@@ -87,7 +91,12 @@ class AgentDeskApp(App[None]):
         if self.context.keymap:
             self.set_keymap(self.context.keymap)
         self.show_incident_banners()
-        self.push_screen(QueueScreen())
+        if self.monitor is not None:
+            from agentdesk.screens.monitor import MonitorScreen
+
+            self.push_screen(MonitorScreen(self.monitor))
+        else:
+            self.push_screen(QueueScreen())
         self.call_after_refresh(self.install_policy)  # after the first frame, never before it
         self.refresh_figures()
         self.set_interval(self.context.tick_seconds, self._tick_status_bars)
@@ -211,7 +220,8 @@ class AgentDeskApp(App[None]):
     # -- SLA policy and the escalation ladder ----------------------------------------------
 
     def can_write(self) -> bool:
-        return self.context.agent.role is not Role.SUPERVISOR
+        """A supervisor reads only; so does anyone in the monitor (read-only by construction)."""
+        return self.monitor is None and self.context.agent.role is not Role.SUPERVISOR
 
     @work(thread=True, exclusive=True, group="policy", exit_on_error=False)
     def install_policy(self) -> None:
@@ -300,9 +310,16 @@ class AgentDeskApp(App[None]):
         self.request_sync()
 
     def _reload_queue(self) -> None:
-        """Show what a pull or a sweep changed on the screen in front (queue or ticket)."""
+        """Show what a pull or a sweep changed on the screen in front (queue or ticket); the
+        monitor refreshes at once, even under a drill-down."""
         from agentdesk.screens.ticket import TicketScreen
 
+        if self.monitor is not None:
+            from agentdesk.screens.monitor import MonitorScreen
+
+            for screen in self.screen_stack:
+                if isinstance(screen, MonitorScreen):
+                    screen.request_refresh()
         if isinstance(self.screen, QueueScreen):
             self.screen.reload()
         elif isinstance(self.screen, TicketScreen):
@@ -355,6 +372,21 @@ class AgentDeskApp(App[None]):
                 self.open_ticket(ticket_id)
 
         self.push_screen(ApprovalsScreen(), chosen)
+
+    def action_qa_reviews(self) -> None:
+        """The leads' QA reviews: score the tickets drawn by `agentdesk qa sample` (R8)."""
+        from agentdesk.domain.qa import SCORING_ROLES
+        from agentdesk.screens.qa_reviews import QaReviewsScreen
+
+        if self.context.agent.role not in SCORING_ROLES:
+            self.notify(t("qa.leads_only", role=self.context.agent.role.value), severity="warning")
+            return
+
+        def chosen(ticket_id: str | None) -> None:
+            if ticket_id:
+                self.open_ticket(ticket_id)
+
+        self.push_screen(QaReviewsScreen(), chosen)
 
     def action_conflicts(self) -> None:
         from agentdesk.screens.conflicts import ConflictsScreen

@@ -23,6 +23,7 @@ from agentdesk.cli_imports import export_app, import_app
 from agentdesk.cli_incidents import incident_app
 from agentdesk.cli_login import conflicts, login, logout, sync, whoami
 from agentdesk.cli_phrases import kb_app, phrases_app
+from agentdesk.cli_qa import qa_app, report_qa
 from agentdesk.cli_report import report_app
 from agentdesk.cli_routing import routing_app
 from agentdesk.cli_server import server_app, teams_app, users_app
@@ -34,7 +35,7 @@ from agentdesk.i18n import t
 from agentdesk.settings import Paths, load_settings, resolve_paths, store_path
 
 if TYPE_CHECKING:
-    from agentdesk.console import ServerLink
+    from agentdesk.console import MonitorOptions, ServerLink
 
 
 class AgentdeskGroup(TyperGroup):
@@ -74,6 +75,8 @@ app.add_typer(server_app, name="server")
 app.add_typer(users_app, name="users")
 app.add_typer(teams_app, name="teams")
 app.add_typer(import_app, name="import")
+app.add_typer(qa_app, name="qa")
+report_app.command("qa")(report_qa)
 app.add_typer(export_app, name="export")
 app.command("login")(login)
 app.command("logout")(logout)
@@ -137,6 +140,33 @@ def run(
     _open_console(profile, profile.store, agent or profile.settings.agent, link)
 
 
+@app.command()
+def monitor(
+    ctx: typer.Context,
+    agent: Annotated[str | None, typer.Option(help="Sign in as this account (username).")] = None,
+    every: Annotated[
+        float | None,
+        typer.Option(min=1, help="Seconds between refreshes (default: monitor_interval, 10)."),
+    ] = None,
+    days: Annotated[int, typer.Option(min=1, max=366, help="KPIs over the last N days.")] = 7,
+) -> None:
+    """The supervisor's live board, read-only: the floor per team, at-risk and breached tickets,
+    agents, KPIs against targets, root causes, escalations and incidents."""
+    profile = profile_of(ctx)
+    link = server_link(profile)
+    if link is not None:
+        agent = agent or link.username
+        first_sync(profile, link, agent)
+    options = monitor_options(profile, every, days)
+    _open_console(profile, profile.store, agent or profile.settings.agent, link, options)
+
+
+def monitor_options(profile: Profile, every: float | None = None, days: int = 7) -> MonitorOptions:
+    from agentdesk.console import MonitorOptions
+
+    return MonitorOptions(every or profile.settings.monitor_interval, days)
+
+
 def first_sync(profile: Profile, link: ServerLink, username: str) -> None:
     """A signed-in profile whose store does not know its agent yet pulls the floor first."""
     from agentdesk.cli_login import ensure_store
@@ -161,7 +191,11 @@ def first_sync(profile: Profile, link: ServerLink, username: str) -> None:
 
 
 def _open_console(
-    profile: Profile, store: Path, username: str | None, link: ServerLink | None = None
+    profile: Profile,
+    store: Path,
+    username: str | None,
+    link: ServerLink | None = None,
+    monitor: MonitorOptions | None = None,
 ) -> None:
     from agentdesk.console import ConsoleContext
     from agentdesk.store import database, lookups
@@ -189,7 +223,7 @@ def _open_console(
     )
     from agentdesk.app import AgentDeskApp
 
-    AgentDeskApp(context).run()
+    AgentDeskApp(context, monitor).run()
 
 
 def server_link(profile: Profile) -> ServerLink | None:
@@ -244,15 +278,17 @@ def demo(
     typer.echo(t("cli.demo_ready", store=str(store), agent=username), err=True)
     if no_console:
         return
+    # a supervisor lands on the monitor (SPEC 5: `--as supervisor` opens the monitor)
+    board = monitor_options(profile) if as_ is DemoRole.supervisor else None
     if tickets is not None:  # a generated store of N tickets: the console alone (no server)
-        _open_console(profile, store, username)
+        _open_console(profile, store, username, monitor=board)
         return
     from agentdesk.server.embedded import EmbeddedServer
 
     server_db = demo_server_database(profile, store)
     with EmbeddedServer(server_db, profile.clock) as url:
         typer.echo(t("cli.demo_server", url=url, password=DEMO_PASSWORD), err=True)
-        _open_console(profile, store, username, demo_link(url, username))
+        _open_console(profile, store, username, demo_link(url, username), board)
 
 
 DEMO_PASSWORD = "agentdesk-demo"  # every demo account's, on the demo's own server only

@@ -18,12 +18,14 @@ class ConsoleCommands(Provider):
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         app: AgentDeskApp = self.app  # type: ignore[assignment]
         commands: list[tuple[str, str, Callable[[], object]]] = [
-            (t("cmd.new_ticket"), t("cmd.new_ticket_help"), app.open_intake),
             (t("cmd.help"), t("cmd.help_help"), app.action_help),
             (t("cmd.open_ticket"), t("cmd.open_ticket_help"), app.action_find_ticket),
         ]
+        if app.monitor is not None:  # the monitor has no queue under it, and reads only
+            return commands
         if app.can_write():
             commands += [
+                (t("cmd.new_ticket"), t("cmd.new_ticket_help"), app.open_intake),
                 (t("cmd.reload_policy"), t("cmd.reload_policy_help"), app.install_policy),
                 (t("cmd.run_escalation"), t("cmd.run_escalation_help"), app.sweep_escalations),
             ]

@@ -65,6 +65,14 @@ class ServerLink:
         return replace(self, token=answer["token"])
 
 
+@dataclass(frozen=True)
+class MonitorOptions:
+    """The supervisor monitor's schedule and period (`agentdesk monitor --every --days`)."""
+
+    interval: float = 10.0  # seconds between refreshes
+    days: int = 7  # the KPIs' period: the last N local days, today included
+
+
 @dataclass
 class ConsoleContext:
     store_path: Path

@@ -30,6 +30,9 @@ class Settings(BaseModel):
         default=None, description="SLA policy folder (default: the shipped data/policy)"
     )
     escalation_interval: float = Field(default=60.0, gt=0, description="seconds between sweeps")
+    monitor_interval: float = Field(
+        default=10.0, ge=1, description="seconds between the supervisor monitor's refreshes"
+    )
 
 
 class Paths(BaseModel):

@@ -236,6 +236,10 @@ class TicketScreen(Screen[None]):
             question=asked.question,
         )
 
+    def _masked_hint(self) -> str:
+        """How to reveal, where revealing is offered (a read-only view offers no reveal)."""
+        return t("customer.masked_hint") if self.desk.can_write() else t("monitor.masked")
+
     def _show_customer(self, detail: TicketDetail) -> None:
         shown = self.revealed or detail.customer.masked()
         total, open_ = detail.history
@@ -245,7 +249,7 @@ class TicketScreen(Screen[None]):
             t("customer.email", email=shown.email or "—"),
             t("customer.address", address=shown.address or "—"),
             t("customer.history", total=total, open=open_),
-            t("customer.revealed") if self.revealed else t("customer.masked_hint"),
+            t("customer.revealed") if self.revealed else self._masked_hint(),
         ]
         self.query_one("#customer-card", Static).update("\n".join(lines))
 

@@ -72,6 +72,7 @@ _COLUMNS = (
     "t.pk, t.id, t.number, t.subject, t.status, t.category, t.priority, t.channel, "
     "c.name, t.assignee_id, t.due_at, t.due_sort, t.due_clock, t.warn_sort"
 )
+ROW_COLUMNS = _COLUMNS  # a QueueRow's columns over `ticket t LEFT JOIN customer c`
 
 
 @dataclass

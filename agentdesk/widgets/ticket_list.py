@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -22,7 +23,7 @@ from textual.strip import Strip
 
 from agentdesk.domain.deadlines import format_remaining
 from agentdesk.i18n import label, t, t_or
-from agentdesk.store.queue_query import QueuePager, QueueRow
+from agentdesk.store.queue_query import QueueRow
 from agentdesk.widgets.translated import translate_bindings
 
 # (title key, width in cells); the subject takes what is left.
@@ -47,6 +48,33 @@ def fit(text: str, width: int) -> str:
 def short_clock(name: str) -> str:
     """A clock's short name for the queue column (an admin's own clock: its name, cut)."""
     return t_or(f"clock_short.{name}", name[:4])
+
+
+class RowSource(Protocol):
+    """Where the list reads its rows by position: a queue view's pager, or a fixed list."""
+
+    page_size: int
+    total: int | None
+
+    def row(self, position: int) -> QueueRow | None: ...
+
+
+def countdown_of(row: QueueRow, now: int) -> tuple[str, str]:
+    """A row's nearest clock and its state (ok, warning, breached, done): `首响 02:15`,
+    `+00:40` overdue, `⏸ 审核` paused, `—` none."""
+    if row.due_clock is None or row.status in ("resolved", "closed"):
+        return "—", "done"
+    clock = short_clock(row.due_clock)
+    if row.due_at is None:
+        return f"⏸ {clock}", "done"
+    remaining = row.due_sort - now
+    if remaining <= 0:
+        state = "breached"
+    elif row.warn_sort <= now:
+        state = "warning"
+    else:
+        state = "ok"
+    return f"{clock} {format_remaining(timedelta(seconds=remaining))}", state
 
 
 def header_line(width: int) -> str:
@@ -105,10 +133,10 @@ class TicketList(ScrollView, can_focus=True):
         self._strips: dict[tuple[object, ...], Strip] = {}
         self._painted: dict[int, tuple[QueueRow, str, Style | None]] = {}  # by list position
         self._styles: dict[str, Style] = {}
-        self.pager: QueuePager | None = None
+        self.pager: RowSource | None = None
         self.total = 0
 
-    def show(self, pager: QueuePager, guess: int) -> None:
+    def show(self, pager: RowSource, guess: int) -> None:
         """Display a new queue view with a first guess at its length, until `set_total`."""
         self.pager = pager
         self._strips.clear()  # rows may have changed (an edit, a new view)
@@ -208,23 +236,8 @@ class TicketList(ScrollView, can_focus=True):
         return segments
 
     def _countdown(self, row: QueueRow) -> tuple[str, Style | None]:
-        """The nearest clock: `首响 02:15`, `+00:40` overdue, `⏸ 审核` paused, `—` none."""
-        done = self._component("ticket-list--done")
-        if row.due_clock is None or row.status in ("resolved", "closed"):
-            return "—", done
-        clock = short_clock(row.due_clock)
-        if row.due_at is None:
-            return f"⏸ {clock}", done
-        now = int(self._now().timestamp())
-        remaining = row.due_sort - now
-        if remaining <= 0:
-            state = "breached"
-        elif row.warn_sort <= now:
-            state = "warning"
-        else:
-            state = "ok"
-        text = format_remaining(timedelta(seconds=remaining))
-        return f"{clock} {text}", self._component(f"ticket-list--{state}")
+        text, state = countdown_of(row, int(self._now().timestamp()))
+        return text, self._component(f"ticket-list--{state}")
 
     # -- keys -----------------------------------------------------------------------------
 

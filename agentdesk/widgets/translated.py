@@ -11,9 +11,9 @@ from agentdesk.i18n import t
 
 
 def binding_text(description: str) -> str:
-    """Ours are catalog keys ('key.take'); Textual's own ('Scroll Left') are looked up under
-    'builtin.scroll_left', and stay as they are where the catalog has no entry."""
-    if description.startswith("key."):
+    """Ours are catalog keys ('key.take', 'monitor.key_refresh'); Textual's own ('Scroll Left')
+    are looked up under 'builtin.scroll_left', and stay as they are where the catalog has none."""
+    if description.startswith(("key.", "monitor.")):
         return t(description)
     key = "builtin." + re.sub(r"[^a-z0-9]+", "_", description.lower()).strip("_")
     text = t(key)

@@ -73,3 +73,18 @@ def test_incident_banner(make_app: AppFactory, snap_compare: Any, seeded: Any) -
         await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_monitor(seeded: Any, clock: Any, snap_compare: Any) -> None:
+    """The supervisor monitor three hours after the seeded tickets came in (dispatch breached)."""
+    from datetime import timedelta
+
+    from tests.conftest import NOW
+    from tests.pilot.test_monitor import monitor_app
+
+    clock.set(NOW + timedelta(hours=3))
+
+    async def before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+
+    assert snap_compare(monitor_app(seeded, clock), terminal_size=(150, 40), run_before=before)

@@ -1,0 +1,116 @@
+"""QA reviews in the local store (table qa_review, migration 0014): the handled tickets a sample
+is drawn from, the drawn reviews, scores and scorecards."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from agentdesk.domain.qa import DIMENSIONS, QaScore
+
+HANDLED_SQL = (
+    "SELECT assignee_id, id FROM ticket WHERE assignee_id IS NOT NULL "
+    "AND status IN ('resolved', 'closed') AND resolved_at >= ? AND resolved_at < ?"
+)
+REVIEWS_SQL = (
+    "SELECT q.ticket_id, t.number, t.subject, q.agent_id, a.username, a.display_name, q.scored_at, "
+    "q.tone, q.professionalism, q.efficiency, q.compliance, q.comment, q.period_since, "
+    "q.period_until, q.seed FROM qa_review q JOIN ticket t ON t.id = q.ticket_id "
+    "JOIN agent a ON a.id = q.agent_id"
+)
+
+
+@dataclass(frozen=True)
+class Review:
+    ticket_id: str
+    number: str
+    subject: str
+    agent_id: str
+    username: str
+    agent_name: str
+    scored_at: str | None
+    score: QaScore | None
+    period_since: str
+    period_until: str
+    seed: int
+
+
+def handled(
+    conn: sqlite3.Connection, since: str, until: str, team_id: str | None
+) -> dict[str, list[str]]:
+    """Agent id → tickets they resolved in [since, until) (UTC ISO bounds)."""
+    sql, params = HANDLED_SQL, [since, until]
+    if team_id is not None:
+        sql += " AND assignee_id IN (SELECT id FROM agent WHERE team_id = ?)"
+        params.append(team_id)
+    found: dict[str, list[str]] = {}
+    for agent_id, ticket_id in conn.execute(sql, params):
+        found.setdefault(agent_id, []).append(ticket_id)
+    return found
+
+
+def add_reviews(
+    conn: sqlite3.Connection,
+    drawn: dict[str, list[str]],
+    *,
+    at: str,
+    by: str | None,
+    period: tuple[str, str],
+    seed: int,
+) -> int:
+    """Record the drawn tickets (a ticket already under review keeps its review); how many new."""
+    before = conn.total_changes
+    conn.executemany(
+        "INSERT OR IGNORE INTO qa_review (ticket_id, agent_id, drawn_at, drawn_by, period_since, "
+        "period_until, seed) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (t, agent, at, by, period[0], period[1], seed)
+            for agent, ids in drawn.items()
+            for t in ids
+        ],
+    )
+    return conn.total_changes - before
+
+
+def reviews(
+    conn: sqlite3.Connection, *, pending_only: bool = False, ticket_id: str | None = None
+) -> list[Review]:
+    sql, params = REVIEWS_SQL, []
+    where = []
+    if pending_only:
+        where.append("q.scored_at IS NULL")
+    if ticket_id is not None:
+        where.append("q.ticket_id = ?")
+        params.append(ticket_id)
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    rows = conn.execute(sql + " ORDER BY a.username, t.number", params).fetchall()
+    return [_review(row) for row in rows]
+
+
+def _review(row: Sequence[Any]) -> Review:
+    scored_at = row[6]
+    tone, professionalism, efficiency, compliance = row[7:11]
+    score = (
+        None
+        if scored_at is None
+        else QaScore(tone, professionalism, efficiency, compliance, str(row[11]))
+    )
+    ticket_id, number, subject, agent_id, username, agent_name = row[:6]
+    return Review(ticket_id, number, subject, agent_id, username, agent_name, scored_at, score,
+                  row[12], row[13], int(row[14]))  # fmt: skip
+
+
+def save_score(
+    conn: sqlite3.Connection, ticket_id: str, score: QaScore, scorer_id: str, at: str
+) -> bool:
+    """Score (or re-score) a drawn review; False when the ticket was never drawn."""
+    values = [getattr(score, name) for name in DIMENSIONS]
+    found = conn.execute(
+        "UPDATE qa_review SET tone = ?, professionalism = ?, efficiency = ?, compliance = ?, "
+        "comment = ?, scored_at = ?, scorer_id = ? WHERE ticket_id = ?",
+        (*values, score.comment, at, scorer_id, ticket_id),
+    )
+    return found.rowcount == 1
