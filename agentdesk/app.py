@@ -248,6 +248,11 @@ class AgentDeskApp(App[None]):
         refused = install_authority(repo, ctx.policy_dir)
         if refused:
             self.call_from_thread(self.notify, refused, severity="warning", timeout=10)
+        from agentdesk.io.quality_file import install_follow_up
+
+        refused = install_follow_up(repo, ctx.policy_dir)
+        if refused:
+            self.call_from_thread(self.notify, refused, severity="warning", timeout=10)
 
     def _install_rules(self, repo: Repository) -> None:
         """The banned-phrase rules from the policy folder; refused ones keep what was in use."""

@@ -702,6 +702,60 @@ def ticket_review(
     emit(asdict(ticket), as_json, lambda: typer.echo(message))
 
 
+@ticket_app.command("follow-up")
+def ticket_follow_up(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Ticket number or id (resolved or closed).")],
+    score: Annotated[int, typer.Option(help="The customer's satisfaction score, 1-5.")],
+    comment: Annotated[str, typer.Option(help="The customer's comment.")] = "",
+    agent: Annotated[str | None, typer.Option(help="Acting agent (username).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Record a follow-up's score and comment; a low score reopens or escalates (policy)."""
+    from agentdesk.domain import follow_up
+
+    profile = profile_of(ctx)
+    repo = profile.repository()
+    actor = profile.acting_agent(repo, agent)
+    outcome = follow_up.low_score_outcome(repo.follow_up_policy, score)
+    ticket = repo.record_follow_up(ref, score, comment, actor, profile.clock.now())
+    key = "follow_up.escalated" if outcome.escalate else "follow_up.done"
+    key = "follow_up.reopened" if outcome.reopen and not outcome.escalate else key
+    emit(asdict(ticket), as_json, lambda: typer.echo(t(key, score=score)))
+
+
+@app.command("follow-ups")
+def follow_ups(
+    ctx: typer.Context,
+    team: Annotated[str | None, typer.Option(help="Only this team (code).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Pending follow-ups of resolved tickets, the earliest due first (SPEC R10)."""
+    profile = profile_of(ctx)
+    repo = profile.repository()
+    team_id = repo.team_by_code(team).id if team else None
+    pending = repo.pending_follow_ups(team_id)
+
+    def human() -> None:
+        if not pending:
+            typer.echo(t("follow_up.none_pending"))
+            return
+        typer.echo(t("follow_up.cli_header"))
+        for p in pending:
+            typer.echo(
+                t(
+                    "follow_up.cli_row",
+                    number=p.number,
+                    due=local_time(p.due_at.isoformat()),
+                    channel=i18n.label("channel", p.channel),
+                    customer=p.customer_name,
+                    subject=p.subject,
+                )
+            )
+
+    emit([asdict(p) for p in pending], as_json, human)
+
+
 @ticket_app.command("transfer")
 def ticket_transfer(
     ctx: typer.Context,

@@ -67,6 +67,11 @@ class Profile:
         refused = install_authority(repo, self.policy_dir())
         if refused:
             typer.echo(f"agentdesk: {refused}", err=True)
+        from agentdesk.io.quality_file import install_follow_up
+
+        refused = install_follow_up(repo, self.policy_dir())
+        if refused:
+            typer.echo(f"agentdesk: {refused}", err=True)
 
     def acting_agent(self, repo: Repository, username: str | None) -> AgentRecord:
         """`--agent`, else the config's agent, else the account this profile signed in as."""

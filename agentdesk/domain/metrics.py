@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from agentdesk.domain.clocks import ClockState, Happening, Phase, replay
+from agentdesk.domain.follow_up import FollowUpPolicy
 from agentdesk.domain.model import Category, EventKind, Status
 from agentdesk.domain.status_flow import REOPEN_FROM
 
@@ -52,6 +53,7 @@ class QualityPolicy:
     first_response_clock: str = "first_response"
     handling_clock: str = "resolution"
     zone: str = "Asia/Shanghai"
+    follow_up: FollowUpPolicy = field(default_factory=FollowUpPolicy)  # when and what (R10)
 
     @property
     def fingerprint(self) -> str:

@@ -117,6 +117,12 @@ class EventKind(StrEnum):
 
 # An intent's arguments naming the timeline entries the console wrote for it (design/SYNC.md:
 # the server keeps the console's ids, so no entry doubles after a pull).
-TIMELINE_ID_ARGS = ("event_id", "status_event_id", "created_event_id", "assignment_event_id")
+TIMELINE_ID_ARGS = (
+    "event_id",
+    "status_event_id",
+    "created_event_id",
+    "assignment_event_id",
+    "escalation_event_id",
+)
 
 PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from agentdesk.domain.follow_up import FollowUpPolicy, LowScoreAction
 from agentdesk.domain.metrics import QualityPolicy, QualityTargets
+from agentdesk.domain.model import Channel
 from agentdesk.domain.sla_policy import NAME_PATTERN, parse_duration
 from agentdesk.i18n import t
 from agentdesk.io.policy_files import SHIPPED_POLICY_DIR, PolicyError
@@ -34,10 +36,22 @@ class _Measures(BaseModel):
     zone: str = "Asia/Shanghai"
 
 
+Hours = Annotated[int, Field(ge=1, le=24 * 90)]
+
+
+class _FollowUp(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    after_hours: Hours = 24
+    by_channel: dict[Channel, Hours] = Field(default_factory=dict)
+    low_score: int = Field(default=2, ge=0, le=4)
+    on_low_score: LowScoreAction = LowScoreAction.REOPEN
+
+
 class _QualityFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     targets: _Targets = Field(default_factory=_Targets)
     measures: _Measures = Field(default_factory=_Measures)
+    follow_up: _FollowUp = Field(default_factory=_FollowUp)
 
 
 def load_quality(directory: Path) -> QualityPolicy:
@@ -78,4 +92,20 @@ def parse_quality(text: str, label: str = FILE) -> QualityPolicy:
         first_response_clock=measures.first_response_clock,
         handling_clock=measures.handling_clock,
         zone=measures.zone,
+        follow_up=FollowUpPolicy(
+            after_hours=parsed.follow_up.after_hours,
+            by_channel={c.value: h for c, h in parsed.follow_up.by_channel.items()},
+            low_score=parsed.follow_up.low_score,
+            on_low_score=parsed.follow_up.on_low_score,
+        ),
     )
+
+
+def install_follow_up(repo: Any, directory: Path | None) -> str | None:
+    """Give `repo` the folder's follow-up policy; a refused file keeps the shipped one and
+    returns why (one line)."""
+    try:
+        repo.use_follow_up(load_quality(directory or SHIPPED_POLICY_DIR).follow_up)
+    except PolicyError as exc:
+        return exc.message()
+    return None

@@ -1,5 +1,5 @@
-"""The queue: views mine / team / unassigned / all / at risk / breached / escalated, filters,
-search-as-you-type, live countdowns."""
+"""The queue: views mine / team / unassigned / all / at risk / breached / escalated /
+follow-ups, filters, search-as-you-type, live countdowns."""
 
 from __future__ import annotations
 
@@ -46,6 +46,10 @@ class QueueScreen(Screen[None]):
         Binding("5", "view('at_risk')", "key.view_at_risk", id="queue.at_risk"),
         Binding("6", "view('breached')", "key.view_breached", id="queue.breached"),
         Binding("7", "view('escalated')", "key.view_escalated", id="queue.escalated"),
+        # shown in the view tabs; the key bar is full at 140 columns
+        Binding(
+            "8", "view('follow_ups')", "key.view_follow_ups", id="queue.follow_ups", show=False
+        ),
         Binding("slash", "search", "key.search", id="queue.search"),
         Binding("f", "filters", "key.filters", id="queue.filters"),
         Binding("n", "intake", "key.new_ticket", id="queue.new"),
@@ -112,6 +116,9 @@ class QueueScreen(Screen[None]):
         self._generation += 1
         tickets = self.query_one(TicketList)
         self.filter = replace(self.filter, now=int(self.desk.context.now().timestamp()))
+        if self.filter.view is View.FOLLOW_UPS:  # due times by the policy in use (R10)
+            policy = self.desk.context.repository().follow_up_policy
+            self.filter = replace(self.filter, follow_up=policy)
         pager = QueuePager(self.desk.context.conn, self.filter)
         first = pager.page(0)
         guess = len(first) if len(first) < pager.page_size else max(tickets.total, len(first))

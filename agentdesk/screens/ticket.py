@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Label, Static
 
-from agentdesk.domain import authority, consults, status_flow
+from agentdesk.domain import authority, consults, follow_up, status_flow
 from agentdesk.domain.model import Category, EventKind, Status
 from agentdesk.domain.records import CustomerRecord, TicketRecord, TimelineEntry
 from agentdesk.i18n import current_language, label, t
@@ -41,17 +41,24 @@ class TicketDetail:
     timeline: list[TimelineEntry]
     clocks: list[ClockState]
     pending_refunds: list[PendingRefund] = field(default_factory=list)
+    follow_up_due: datetime | None = None  # while its follow-up is pending (R10)
 
 
 def load_detail(repo: Repository, ticket_id: str, now: datetime) -> TicketDetail:
     ticket, clocks = repo.clocks(ticket_id, now)
+    timeline = repo.timeline(ticket.id)
+    results = [e.at for e in timeline if e.kind is EventKind.FOLLOW_UP_RESULT]
+    due = None
+    if ticket.resolved_at and follow_up.is_pending(ticket.status, ticket.resolved_at, results):
+        due = repo.follow_up_policy.due_at(ticket.resolved_at, ticket.channel)
     return TicketDetail(
         ticket=ticket,
         customer=repo.customer(ticket.customer_id),
         history=repo.customer_ticket_count(ticket.customer_id),
-        timeline=repo.timeline(ticket.id),
+        timeline=timeline,
         clocks=clocks,
         pending_refunds=repo.pending_refunds(ticket.id),
+        follow_up_due=due,
     )
 
 
@@ -82,7 +89,7 @@ def clock_display(clock: ClockState, zone: tzinfo) -> dict[str, Any]:
 # what changes a ticket or is logged as a change: never offered to a read-only role
 WRITE_ACTIONS = frozenset(
     {"take", "status", "transfer", "resolve", "review", "compose", "send", "reveal",
-     "phrases", "rewrite", "refund", "decide_refund", "consult", "answer_consult"}
+     "phrases", "rewrite", "refund", "decide_refund", "consult", "answer_consult", "follow_up"}
 )  # fmt: skip
 
 
@@ -98,6 +105,7 @@ class TicketScreen(Screen[None]):
         Binding("a", "decide_refund", "key.decide_refund", id="ticket.decide_refund"),
         Binding("o", "consult", "key.consult", id="ticket.consult"),
         Binding("e", "answer_consult", "key.answer_consult", id="ticket.answer_consult"),
+        Binding("u", "follow_up", "key.follow_up", id="ticket.follow_up"),
         Binding("c", "compose('reply')", "key.reply", id="ticket.reply"),
         Binding("i", "compose('note')", "key.note", id="ticket.note"),
         Binding("l", "compose('call_log')", "key.call_log", id="ticket.call_log"),
@@ -213,6 +221,7 @@ class TicketScreen(Screen[None]):
             lines.append(t("ticket.handoff", who=who, note=last.body))
         assert self.detail is not None
         lines += [self._consult_line(c) for c in consults.open_consults(timeline)]
+        lines += self._follow_up_lines(timeline)
         for pending in self.detail.pending_refunds:
             lines.append(
                 t(
@@ -225,6 +234,19 @@ class TicketScreen(Screen[None]):
         box = self.query_one("#handoff", Static)
         box.display = bool(lines)
         box.update("\n".join(lines))
+
+    def _follow_up_lines(self, timeline: list[TimelineEntry]) -> list[str]:
+        """The pending follow-up's due time, else the latest follow-up result (R10)."""
+        assert self.detail is not None
+        due = self.detail.follow_up_due
+        if due is not None:
+            key = "follow_up.overdue" if due <= self.desk.context.now() else "follow_up.due"
+            return [t(key, due=self.desk.local_time(due))]
+        results = [e for e in timeline if e.kind is EventKind.FOLLOW_UP_RESULT]
+        if not results:
+            return []
+        last = results[-1]
+        return [t("follow_up.result", score=last.data.get("score"), comment=last.body or "—")]
 
     def _consult_line(self, asked: consults.OpenConsult) -> str:
         overdue = asked.due_at <= self.desk.context.now()
@@ -379,6 +401,8 @@ class TicketScreen(Screen[None]):
             return status_flow.is_open(status)
         if action == "answer_consult":
             return bool(consults.open_consults(self.detail.timeline))
+        if action == "follow_up":
+            return self.detail.follow_up_due is not None
         if action == "decide_refund":
             lead = self.desk.context.agent.role in authority.DECIDING_ROLES
             return lead and bool(self.detail.pending_refunds)
@@ -543,6 +567,28 @@ class TicketScreen(Screen[None]):
             )
 
         self.app.push_screen(refund_decision_dialog(pending), chosen)
+
+    def action_follow_up(self) -> None:
+        from agentdesk.dialogs.follow_up_dialog import FollowUpDialog, FollowUpResult
+
+        assert self.detail is not None
+        policy = self.desk.context.repository().follow_up_policy
+
+        def chosen(result: FollowUpResult | None) -> None:
+            if result is None:
+                return
+            outcome = follow_up.low_score_outcome(policy, result.score)
+            key = "follow_up.escalated" if outcome.escalate else "follow_up.done"
+            key = "follow_up.reopened" if outcome.reopen and not outcome.escalate else key
+            ctx = self.desk.context
+            self.write(
+                lambda repo: repo.record_follow_up(
+                    self.ticket_id, result.score, result.comment, ctx.agent, ctx.now()
+                ),
+                t(key, score=result.score),
+            )
+
+        self.app.push_screen(FollowUpDialog(self.detail.ticket.number), chosen)
 
     def action_review(self) -> None:
         from agentdesk.dialogs.review_dialog import Review, review_dialog

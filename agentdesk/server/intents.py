@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from agentdesk.domain import actions, authority, numbering, status_flow, validation
+from agentdesk.domain import actions, authority, follow_up, numbering, status_flow, validation
 from agentdesk.domain.errors import (
     AgentdeskError,
     InvalidTransition,
@@ -142,6 +142,15 @@ class Resolve(_Args):
     root_cause: str = ""
     event_id: str | None = None
     status_event_id: str | None = None
+
+
+class FollowUp(_Args):
+    ticket_id: str
+    event_id: str
+    score: int
+    comment: str = ""
+    status_event_id: str | None = None  # back to in progress, when the console reopened it
+    escalation_event_id: str | None = None  # and escalated it
 
 
 class Review(_Args):
@@ -692,6 +701,64 @@ def resolve(conn: Connection, who: Account, args: Resolve, now: datetime) -> Out
     return APPLIED
 
 
+@lru_cache(maxsize=1)
+def _follow_up_policy() -> follow_up.FollowUpPolicy:
+    """The follow-up policy (quality.toml) the server decides low scores by: from the server's
+    policy folder (AGENTDESK_POLICY_DIR, as for its SLA policy), else the shipped one."""
+    import os
+    from pathlib import Path
+
+    from agentdesk.io.policy_files import SHIPPED_POLICY_DIR
+    from agentdesk.io.quality_file import load_quality
+
+    folder = os.environ.get("AGENTDESK_POLICY_DIR")
+    return load_quality(Path(folder) if folder else SHIPPED_POLICY_DIR).follow_up
+
+
+def record_follow_up(conn: Connection, who: Account, args: FollowUp, now: datetime) -> Outcome:
+    """The customer's follow-up score and comment on a resolved or closed ticket (R10); a low
+    score reopens it (and, by policy, escalates it) — the server's policy decides."""
+    follow_up.check_score(args.score)
+    comment = args.comment.strip()
+    row = _ticket(conn, args.ticket_id)
+    _may_work(who, row)
+    if _exists(conn, ticket_event, args.event_id):
+        return APPLIED  # this result is already on the timeline
+    current = Status(row["status"])
+    try:
+        follow_up.check_can_follow_up(current, row["number"])
+    except ValidationFailed as exc:  # reopened meanwhile: a conflict, the comment is kept
+        return Outcome("conflict", exc.message(), losing_text=comment)
+    data = {"score": args.score, "comment": comment}
+    _event(conn, row, EventKind.FOLLOW_UP_RESULT, who, now, comment, data, args.event_id)
+    outcome = follow_up.low_score_outcome(_follow_up_policy(), args.score)
+    values: dict[str, Any] = {}
+    if outcome.reopen:
+        moved = {"from": current.value, "to": Status.IN_PROGRESS.value}
+        _event(
+            conn, row, EventKind.STATUS_CHANGE, who, now, data=moved, event_id=args.status_event_id
+        )
+        values |= {"status": Status.IN_PROGRESS.value, "resolved_at": None}
+    if outcome.escalate:
+        cycle = _count_events(conn, row["id"], EventKind.FOLLOW_UP_RESULT)
+        level = row["escalation_level"]
+        escalated = follow_up.escalation_data(
+            level, row["priority"], row["follow_up_owner_id"], cycle
+        )
+        ident = args.escalation_event_id
+        _event(conn, row, EventKind.ESCALATION, None, now, "", escalated, ident)
+        values["escalation_level"] = level + 1
+    _update(conn, row, now, **values)
+    return APPLIED
+
+
+def _count_events(conn: Connection, ticket_id: str, kind: EventKind) -> int:
+    query = sa.select(sa.func.count()).where(
+        ticket_event.c.ticket_id == ticket_id, ticket_event.c.kind == kind.value
+    )
+    return int(conn.execute(query).scalar() or 0)
+
+
 def review(conn: Connection, who: Account, args: Review, now: datetime) -> Outcome:
     """The decision on an open return/exchange request, keyed by the client's event id."""
     note = actions.require_text(args.note, "reason")
@@ -1005,6 +1072,7 @@ INTENTS: dict[str, Intent] = {
     "ticket.transfer.v1": Intent(Transfer, transfer),
     "ticket.resolve.v1": Intent(Resolve, resolve),
     "ticket.review.v1": Intent(Review, review),
+    "ticket.follow_up.v1": Intent(FollowUp, record_follow_up),
     "ticket.link_incident.v1": Intent(LinkIncident, link_incident),
     "incident.post_update.v1": Intent(PostIncidentUpdate, post_incident_update),
     "ticket.consult.v1": Intent(Consult, consult),

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from agentdesk.domain.deadlines import NO_DEADLINE_SORT, PAUSED_SORT
-from agentdesk.store import search_index
+from agentdesk.domain.follow_up import FollowUpPolicy
+from agentdesk.store import follow_up_query, search_index
 from agentdesk.store.conflict_store import unseen_count
 
 PAGE_SIZE = 64
@@ -31,6 +32,7 @@ class View(StrEnum):
     AT_RISK = "at_risk"  # a clock in its warning time, none breached
     BREACHED = "breached"  # the nearest clock is past due
     ESCALATED = "escalated"  # open tickets the escalation ladder has raised
+    FOLLOW_UPS = "follow_ups"  # resolved tickets whose follow-up is pending (R10), due first
 
 
 TIMED_VIEWS = (View.AT_RISK, View.BREACHED)
@@ -48,6 +50,7 @@ class QueueFilter:
     search: str = ""
     now: int = 0  # epoch seconds: what "at risk" and "breached" are measured against
     wide: bool = False  # at risk / breached / escalated across all teams (leads, supervisors)
+    follow_up: FollowUpPolicy | None = None  # when follow-ups are due (the follow-ups view)
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,12 @@ class QueueQuery:
     where: str
     params: tuple[object, ...]
     index_hint: str
+    sort: str = "t.due_sort"  # what the view is ordered (and paged) by, with t.pk
+
+    @property
+    def columns(self) -> str:
+        """A QueueRow's columns; its `due_sort` is the view's sort key."""
+        return _COLUMNS.replace("t.due_sort,", f"{self.sort},", 1)
 
     @classmethod
     def build(cls, conn: sqlite3.Connection, f: QueueFilter) -> QueueQuery:
@@ -102,6 +111,12 @@ class QueueQuery:
             hint = "ix_ticket_queue_unassigned"
         elif f.view in TIMED_VIEWS or f.view is View.ESCALATED:
             hint = _scoped(f, clauses, params)
+        elif f.view is View.FOLLOW_UPS:
+            clauses.append(follow_up_query.PENDING_WHERE)
+            if not f.wide:
+                clauses.append("t.team_id = ?")
+                params.append(f.team_id)
+            hint = ""
         if f.view in (View.MINE, View.TEAM) and f.status not in FINISHED:
             # a working view: open tickets only, unless finished ones are asked for by status
             clauses.append("t.due_sort < ?")
@@ -117,7 +132,10 @@ class QueueQuery:
             params.extend(found.params)
             if found.candidates is not None:
                 hint = ""  # a short candidate list: let SQLite start from it
-        return cls(" AND ".join(clauses) or "1", tuple(params), hint)
+        sort = "t.due_sort"
+        if f.view is View.FOLLOW_UPS:
+            sort = follow_up_query.due_sql(f.follow_up or FollowUpPolicy())
+        return cls(" AND ".join(clauses) or "1", tuple(params), hint, sort)
 
     def tickets(self) -> str:
         """The FROM target, pinned to the index that walks this view in deadline order."""
@@ -169,7 +187,7 @@ class QueuePager:
     def ids(self, limit: int) -> list[str]:
         """The ids of the view's first `limit` tickets, in queue order (to act on a view)."""
         q = self.query
-        sql = f"SELECT t.id {q.from_clause()} WHERE {q.where} ORDER BY t.due_sort, t.pk LIMIT ?"
+        sql = f"SELECT t.id {q.from_clause()} WHERE {q.where} ORDER BY {q.sort}, t.pk LIMIT ?"
         return [str(r[0]) for r in self.conn.execute(sql, (*q.params, limit))]
 
     def page(self, index: int) -> list[QueueRow]:
@@ -185,19 +203,19 @@ class QueuePager:
     def _fetch(self, index: int) -> list[QueueRow]:
         """Keyset from a cached neighbour page when there is one; else skip from the nearer end."""
         q = self.query
-        base = f"SELECT {_COLUMNS} {q.from_clause()} WHERE {q.where}"
-        forward = " ORDER BY t.due_sort, t.pk LIMIT ?"
-        backward = " ORDER BY t.due_sort DESC, t.pk DESC LIMIT ?"
+        base = f"SELECT {q.columns} {q.from_clause()} WHERE {q.where}"
+        forward = f" ORDER BY {q.sort}, t.pk LIMIT ?"
+        backward = f" ORDER BY {q.sort} DESC, t.pk DESC LIMIT ?"
         before, after = self._pages.get(index - 1), self._pages.get(index + 1)
         if index == 0:
             return self._run(base + forward, (*q.params, self.page_size))
         if before:
             last = before[-1]
-            sql = base + " AND (t.due_sort, t.pk) > (?, ?)" + forward
+            sql = base + f" AND ({q.sort}, t.pk) > (?, ?)" + forward
             return self._run(sql, (*q.params, last.due_sort, last.pk, self.page_size))
         if after:
             first = after[0]
-            sql = base + " AND (t.due_sort, t.pk) < (?, ?)" + backward
+            sql = base + f" AND ({q.sort}, t.pk) < (?, ?)" + backward
             args = (*q.params, first.due_sort, first.pk, self.page_size)
             return self._run(sql, args)[::-1]
         start = index * self.page_size

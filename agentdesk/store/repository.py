@@ -22,6 +22,7 @@ from agentdesk.domain import (
     authority,
     consults,
     deadlines,
+    follow_up,
     numbering,
     status_flow,
     validation,
@@ -37,6 +38,7 @@ from agentdesk.domain.escalation import (
     raised,
     recipients,
 )
+from agentdesk.domain.follow_up import FollowUpPolicy
 from agentdesk.domain.model import (
     Category,
     Channel,
@@ -65,7 +67,15 @@ from agentdesk.domain.records import (
 )
 from agentdesk.domain.routing import RoutingOutcome
 from agentdesk.domain.sla_policy import SlaPolicy
-from agentdesk.store import clock_store, library_store, outbox, refund_query, search_index
+from agentdesk.store import (
+    clock_store,
+    follow_up_query,
+    library_store,
+    outbox,
+    refund_query,
+    search_index,
+)
+from agentdesk.store.follow_up_query import PendingFollowUp
 from agentdesk.store.refund_query import PendingRefund
 from agentdesk.store.tables import (
     Agent,
@@ -194,6 +204,7 @@ class Repository:
         self._policy = policy
         self._rules: RuleSet | None = None
         self._authority: RefundAuthority | None = None
+        self._follow_up: FollowUpPolicy | None = None
 
     @property
     def policy(self) -> SlaPolicy:
@@ -217,6 +228,19 @@ class Repository:
 
     def use_authority(self, refund_authority: RefundAuthority) -> None:
         self._authority = refund_authority
+
+    @property
+    def follow_up_policy(self) -> FollowUpPolicy:
+        """When follow-ups are due and what a low score does (default: the shipped quality.toml)."""
+        if self._follow_up is None:
+            from agentdesk.io.policy_files import SHIPPED_POLICY_DIR
+            from agentdesk.io.quality_file import load_quality
+
+            self._follow_up = load_quality(SHIPPED_POLICY_DIR).follow_up
+        return self._follow_up
+
+    def use_follow_up(self, policy: FollowUpPolicy) -> None:
+        self._follow_up = policy
 
     @property
     def rules(self) -> RuleSet:
@@ -762,6 +786,67 @@ class Repository:
             args = {"ticket_id": row.id, "event_id": event.id, "decision": decision.value}
             outbox.enqueue(s, "ticket.review.v1", {**args, "note": text}, row.id, now)
             return ticket_record(row)
+
+    # -- follow-ups (R10) ---------------------------------------------------------------------
+
+    def record_follow_up(
+        self, ref: str, score: int, comment: str, actor: AgentRecord, now: datetime
+    ) -> TicketRecord:
+        """The customer's score (1-5) and comment on a resolved or closed ticket; a low score
+        reopens the ticket (and, by policy, escalates it) at once, as the server will."""
+        follow_up.check_score(score)
+        text = comment.strip()
+        policy = self.follow_up_policy
+        with self._write() as s:
+            row = self._ticket_row(s, ref)
+            record = ticket_record(row)
+            authority.check_can_work(actor, record)
+            follow_up.check_can_follow_up(record.status, record.number)
+            base_version = row.version
+            data = {"score": score, "comment": text}
+            event = self._event(s, row, EventKind.FOLLOW_UP_RESULT, actor, now, text, data)
+            args: dict[str, Any] = {
+                "ticket_id": row.id,
+                "event_id": event.id,
+                "score": score,
+                "comment": text,
+                "base_version": base_version,
+            }
+            outcome = follow_up.low_score_outcome(policy, score)
+            if outcome.reopen:
+                row.resolved_at = None
+                args["status_event_id"] = self._set_status(
+                    s, row, Status.IN_PROGRESS, actor, now
+                ).id
+            if outcome.escalate:
+                cycle = self._follow_up_cycle(s, row.id)
+                data = follow_up.escalation_data(
+                    row.escalation_level, row.priority, row.follow_up_owner_id, cycle
+                )
+                row.escalation_level += 1
+                escalated = self._event(s, row, EventKind.ESCALATION, None, now, "", data)
+                args["escalation_event_id"] = escalated.id
+            self._touch(s, row, now)
+            outbox.enqueue(s, "ticket.follow_up.v1", args, row.id, now)
+            return ticket_record(row)
+
+    @staticmethod
+    def _follow_up_cycle(s: Session, ticket_id: str) -> int:
+        """How many follow-up results the ticket has had (this one included)."""
+        found = s.exec(
+            select(func.count())
+            .select_from(TicketEvent)
+            .where(
+                TicketEvent.ticket_id == ticket_id,
+                TicketEvent.kind == EventKind.FOLLOW_UP_RESULT.value,
+            )
+        ).one()
+        return int(found)
+
+    def pending_follow_ups(self, team_id: str | None = None) -> list[PendingFollowUp]:
+        """Pending follow-ups (of one team, or all), the earliest due first."""
+        with self._read() as s:
+            return follow_up_query.pending(_raw(s), self.follow_up_policy, team_id)
 
     # -- SLA clocks and escalation ---------------------------------------------------------
 

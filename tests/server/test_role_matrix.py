@@ -47,6 +47,7 @@ EXPECTED: dict[str, tuple[str, str, str, str, str]] = {
     "ticket.transfer.v1":    (A,    R,           A,    A,     X),
     "ticket.resolve.v1":     (A,    R,           A,    A,     X),
     "ticket.review.v1":      (A,    R,           A,    A,     X),
+    "ticket.follow_up.v1":   (A,    R,           A,    A,     X),
     "ticket.escalate.v1":    (A,    R,           A,    A,     X),
     "ticket.refund.v1":      (A,    R,           A,    A,     X),  # within authority
     "ticket.consult.v1":     (A,    R,           A,    A,     X),
@@ -146,6 +147,10 @@ SETUPS: dict[str, Setup] = {
         "event_id": str(uuid.uuid4()), "decision": "declined", "note": "Used item",
     },
     "ticket.escalate.v1": lambda e, a: escalation(fresh_ticket(e, status="assigned")),
+    "ticket.follow_up.v1": lambda e, a: {
+        "ticket_id": fresh_ticket(e, status="resolved"), "event_id": str(uuid.uuid4()),
+        "score": 4, "comment": "Fine",
+    },
     "ticket.refund.v1": lambda e, a: {
         "ticket_id": fresh_ticket(e, status="assigned"), "event_id": str(uuid.uuid4()),
         "amount_cents": 100_00, "reason": "Shipping fee back",

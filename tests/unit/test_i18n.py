@@ -27,7 +27,7 @@ LITERAL_KEY = re.compile(r"[a-z_]+\.[a-z_]+")
 KNOWN_PREFIXES = (
     "error.", "col.", "countdown.", "statusbar.", "key.", "queue.", "filter.", "view.",
     "ticket.", "customer.", "event.", "composer.", "done.", "dialog.", "intake.", "field.",
-    "help.", "cmd.", "cli.", "doctor.", "report.", "imports.", "qa.", "monitor.",
+    "help.", "cmd.", "cli.", "doctor.", "report.", "imports.", "qa.", "monitor.", "follow_up.",
 )  # fmt: skip
 
 

@@ -42,12 +42,18 @@ def entity_id(kind: str, source: str, key: str) -> str:
 _NAMESPACE_BYTES = IMPORT_NAMESPACE.bytes
 
 
+@functools.lru_cache(maxsize=4096)
+def _millis(at: str) -> int:
+    """`at` in milliseconds (48 bits); a ticket's entries share a few instants, hence the cache."""
+    return int(datetime.fromisoformat(at).timestamp() * 1000) & 0xFFFF_FFFF_FFFF
+
+
 def ordered_id(at: str, *name: str) -> str:
     """A new row's id: a version-7 layout UUID whose first 48 bits are the time `at` (ISO) in
     milliseconds and the rest a hash of `name`. Rows written in time order then go to the end
     of the id index instead of a random page of it, which at a million rows is the difference
     between appending and reading the index from disk; and the same record gets the same id."""
-    millis = int(datetime.fromisoformat(at).timestamp() * 1000) & 0xFFFF_FFFF_FFFF
+    millis = _millis(at)
     digest = int.from_bytes(hashlib.sha1(":".join(name).encode()).digest()[:10], "big")
     value = (
         (millis << 80)
