@@ -246,7 +246,10 @@ class TicketScreen(Screen[None]):
         if not results:
             return []
         last = results[-1]
-        return [t("follow_up.result", score=last.data.get("score"), comment=last.body or "—")]
+        score = last.data.get("score")
+        if not last.body:
+            return [t("follow_up.result_bare", score=score)]
+        return [t("follow_up.result", score=score, comment=last.body)]
 
     def _consult_line(self, asked: consults.OpenConsult) -> str:
         overdue = asked.due_at <= self.desk.context.now()

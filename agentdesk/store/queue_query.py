@@ -76,6 +76,7 @@ _COLUMNS = (
     "c.name, t.assignee_id, t.due_at, t.due_sort, t.due_clock, t.warn_sort"
 )
 ROW_COLUMNS = _COLUMNS  # a QueueRow's columns over `ticket t LEFT JOIN customer c`
+FOLLOW_UP_CLOCK = "follow_up"  # a row's "clock" in the follow-ups view: the follow-up's due time
 
 
 @dataclass
@@ -89,8 +90,15 @@ class QueueQuery:
 
     @property
     def columns(self) -> str:
-        """A QueueRow's columns; its `due_sort` is the view's sort key."""
-        return _COLUMNS.replace("t.due_sort,", f"{self.sort},", 1)
+        """A QueueRow's columns; its `due_sort` is the view's sort key. Ordered by anything but
+        the SLA deadline (the follow-ups view), that key is the row's deadline: its clock is
+        FOLLOW_UP_CLOCK, its warning the same instant."""
+        if self.sort == "t.due_sort":
+            return _COLUMNS
+        return _COLUMNS.replace(
+            "t.due_at, t.due_sort, t.due_clock, t.warn_sort",
+            f"'{FOLLOW_UP_CLOCK}', {self.sort}, '{FOLLOW_UP_CLOCK}', {self.sort}",
+        )
 
     @classmethod
     def build(cls, conn: sqlite3.Connection, f: QueueFilter) -> QueueQuery:

@@ -23,7 +23,7 @@ from textual.strip import Strip
 
 from agentdesk.domain.deadlines import format_remaining
 from agentdesk.i18n import label, t, t_or
-from agentdesk.store.queue_query import QueueRow
+from agentdesk.store.queue_query import FOLLOW_UP_CLOCK, QueueRow
 from agentdesk.widgets.translated import translate_bindings
 
 # (title key, width in cells); the subject takes what is left.
@@ -62,7 +62,8 @@ class RowSource(Protocol):
 def countdown_of(row: QueueRow, now: int) -> tuple[str, str]:
     """A row's nearest clock and its state (ok, warning, breached, done): `首响 02:15`,
     `+00:40` overdue, `⏸ 审核` paused, `—` none."""
-    if row.due_clock is None or row.status in ("resolved", "closed"):
+    finished = row.status in ("resolved", "closed") and row.due_clock != FOLLOW_UP_CLOCK
+    if row.due_clock is None or finished:
         return "—", "done"
     clock = short_clock(row.due_clock)
     if row.due_at is None:

@@ -216,3 +216,18 @@ def test_cli_records_follow_ups_and_kpi_shows_csat(seeded: Path) -> None:
     assert kpi.exit_code == 0, kpi.stderr
     total = json.loads(kpi.stdout)["total"]
     assert total["csat_count"] == 2 and total["csat"] == pytest.approx(3.5)
+
+
+def test_the_follow_ups_view_shows_each_rows_follow_up_countdown() -> None:
+    from agentdesk.store.queue_query import FOLLOW_UP_CLOCK, QueueRow
+    from agentdesk.widgets.ticket_list import countdown_of
+
+    def row(due: int) -> QueueRow:
+        return QueueRow(1, "t", "T-1", "s", "resolved", "inquiry", "normal", "phone", "王芳",
+                        None, FOLLOW_UP_CLOCK, due, FOLLOW_UP_CLOCK, due)  # fmt: skip
+
+    assert countdown_of(row(1_000 + 7_200), 1_000) == ("F-up 02:00", "ok")
+    assert countdown_of(row(1_000 - 3_600), 1_000)[1] == "breached"
+    finished = QueueRow(1, "t", "T-1", "s", "resolved", "inquiry", "normal", "phone", "王芳",
+                        None, None, 9, "resolution", 9)  # fmt: skip
+    assert countdown_of(finished, 1_000) == ("—", "done")
