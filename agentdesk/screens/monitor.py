@@ -171,7 +171,7 @@ class MonitorScreen(Screen[None]):
             with Vertical(id="monitor-floor"):
                 yield BoardTable(t("monitor.teams"), cursor="cell", id="teams")
                 yield BoardTable(t("monitor.incidents"), id="incidents")
-            yield BoardTable(t("monitor.kpis"), cursor="none", id="kpis")
+            yield BoardTable(t("monitor.kpis"), id="kpis")
         with Horizontal(id="monitor-lists"):
             yield BoardTable(t("monitor.at_risk"), id="at-risk")
             yield BoardTable(t("monitor.breached"), id="breached")
@@ -210,7 +210,7 @@ class MonitorScreen(Screen[None]):
             for key in ("number", "due", "assignee", "subject"):
                 table.add_column(t(f"monitor.col.{key}"), key=key)
         agents = self.query_one("#agents", BoardTable)
-        for key in ("agent", "assigned", "handled_today", "fcr", "csat"):
+        for key in ("agent", "assigned", "handled_today", "fcr", "csat", "qa"):
             agents.add_column(t(f"monitor.col.{key}"), key=key)
         causes = self.query_one("#causes", BoardTable)
         for key in ("cause", "count", "share", "cumulative", "bar"):
@@ -406,6 +406,7 @@ class MonitorScreen(Screen[None]):
                 str(a.handled_today).rjust(4),
                 table.styled(percent(a.fcr).rjust(6), fcr_state),
                 table.styled(csat, csat_state),
+                NO_VALUE if a.qa is None else f"{a.qa:.2f} ({a.qa_scored})",
                 key=a.agent_id,
             )
         self._restore(table, where)
@@ -471,6 +472,12 @@ class MonitorScreen(Screen[None]):
     def _ticket_chosen(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value:
             self.desk.open_ticket(event.row_key.value)
+
+    @on(DataTable.RowSelected, "#kpis")
+    def _kpi_chosen(self, event: DataTable.RowSelected) -> None:
+        key = event.row_key.value
+        if key:
+            self.drill(Drill(Figure.KPI, key=key), t("monitor.drill_kpi", kpi=t(key)))
 
     @on(DataTable.RowSelected, "#agents")
     def _agent_chosen(self, event: DataTable.RowSelected) -> None:

@@ -30,6 +30,7 @@ from agentdesk.domain.metrics import (
     measures,
     pareto,
 )
+from agentdesk.domain.qa import Scorecard, scorecard
 from agentdesk.domain.sla_policy import SlaPolicy
 from agentdesk.store import metrics_query
 from agentdesk.store.queue_query import PAGE_SIZE, ROW_COLUMNS, QueueRow
@@ -52,6 +53,24 @@ class Figure(StrEnum):
     AGENT = "agent"  # open tickets assigned to an agent
     CAUSE = "cause"  # finished complaints of the period with a root cause
     INCIDENT = "incident"  # tickets linked to an incident
+    KPI = "kpi"  # the tickets of the period a KPI is measured over (key: the KPI)
+
+
+# Each KPI's tickets among those created in the period, from their quality facts
+# (ticket_quality, as the measures count them; docs/metrics.md).
+KPI_TICKETS = {
+    "monitor.kpi_csat": "csat IS NOT NULL",
+    "monitor.kpi_fcr": "resolved = 1",
+    "monitor.kpi_first_response": "first_response_s IS NOT NULL",
+    "monitor.kpi_first_response_p90": "first_response_s IS NOT NULL",
+    "monitor.kpi_handling": "handling_s IS NOT NULL",
+    "monitor.kpi_sla": "clocks_json <> '{}'",
+    "monitor.kpi_complaints": "1",  # and the ticket is a complaint (below)
+    "monitor.kpi_escalations": "escalated = 1",
+    "monitor.kpi_reopens": "reopened = 1",
+    "monitor.kpi_tickets": "1",
+    "monitor.kpi_backlog": "is_open = 1",
+}
 
 
 TILE_FIGURES = (Figure.OPEN, Figure.UNASSIGNED, Figure.AT_RISK, Figure.BREACHED)
@@ -91,6 +110,14 @@ class Drill:
                 "WHERE root_cause = ? AND day >= ? AND day < ?)"
             )
             params += [self.key, period.since.isoformat(), period.until.isoformat()]
+        elif f is Figure.KPI:
+            which = KPI_TICKETS.get(self.key, "1")
+            clauses.append(
+                f"t.pk IN (SELECT pk FROM ticket_quality WHERE day >= ? AND day < ? AND {which})"
+            )
+            params += [period.since.isoformat(), period.until.isoformat()]
+            if self.key == "monitor.kpi_complaints":
+                clauses.append("t.category = 'complaint'")
         elif f is Figure.INCIDENT:
             clauses.append(
                 "t.id IN (SELECT ticket_id FROM ticket_event "
@@ -158,6 +185,8 @@ class AgentLine:
     fcr: float | None  # over the period, as `report kpi --by agent`
     csat: float | None
     csat_count: int
+    qa: float | None = None  # the QA scorecard's overall average (R8), None while unscored
+    qa_scored: int = 0
 
 
 @dataclass(frozen=True)
@@ -286,6 +315,7 @@ def _agents(
     """Every active agent and lead, and anyone holding open tickets; most loaded first."""
     handled = handled_since(conn, midnight(now, zone))
     tallies = metrics_query.kpi_tallies(conn, scope, GroupBy.AGENT)
+    cards = qa_scorecards(conn)
     ids = {
         r[0]
         for r in conn.execute("SELECT id FROM agent WHERE active AND role IN ('agent', 'lead')")
@@ -302,6 +332,7 @@ def _agents(
                 m.fcr,
                 m.csat,
                 m.csat_count,
+                *_qa(cards.get(agent_id)),
             )
         )
     lines.sort(key=lambda a: (-a.assigned, -a.handled_today, a.agent_id))
@@ -337,3 +368,20 @@ def open_incidents(conn: sqlite3.Connection) -> list[IncidentLine]:
         n = conn.execute(f"SELECT count(*) FROM ticket t WHERE {where}", params).fetchone()[0]
         lines.append(IncidentLine(incident_id, title, opened_at, int(n)))
     return lines
+
+
+def qa_scorecards(conn: sqlite3.Connection) -> dict[str, Scorecard]:
+    """Each reviewed agent's QA scorecard over every drawn review (as `report qa` shows it)."""
+    from agentdesk.store import qa_store
+
+    by_agent: dict[str, list[qa_store.Review]] = {}
+    for review in qa_store.reviews(conn):
+        by_agent.setdefault(review.agent_id, []).append(review)
+    return {
+        agent: scorecard(agent, len(found), [r.score for r in found if r.score is not None])
+        for agent, found in by_agent.items()
+    }
+
+
+def _qa(card: Scorecard | None) -> tuple[float | None, int]:
+    return (None, 0) if card is None else (card.overall, card.scored)

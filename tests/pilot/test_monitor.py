@@ -167,6 +167,51 @@ async def test_drilling_down_lists_the_tickets_behind_the_figure(
         assert [r.id for r in drill.rows] == [r[0] for r in taken]
 
 
+async def test_a_kpi_opens_the_tickets_it_is_measured_over_and_agents_show_their_qa(
+    seeded: Path, later: FrozenClock
+) -> None:
+    from agentdesk.domain.qa import QaScore
+    from agentdesk.store import qa_store
+    from tests.cli.test_qa_cli import handled
+
+    number = handled(seeded)  # 张伟 resolves the refund ticket; a lead scores it
+    conn = database.connect(seeded)
+    ticket_id = rows(seeded, "SELECT id FROM ticket WHERE number = ?", (number,))[0][0]
+    qa_store.add_reviews(conn, {"ag-1": [ticket_id]}, at=NOW.isoformat(), by="ag-4",
+                         period=("2026-11-23", "2026-11-24"), seed=1)  # fmt: skip
+    qa_store.save_score(conn, ticket_id, QaScore(4, 4, 5, 3), "ag-4", NOW.isoformat())
+    conn.commit()
+    conn.close()
+    app = monitor_app(seeded, later)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        monitor = app.screen
+        assert isinstance(monitor, MonitorScreen)
+        zhang = next(a for a in data_of(app).agents if a.agent_id == "ag-1")
+        assert (zhang.qa, zhang.qa_scored) == (4.0, 1)
+        kpis = monitor.query_one("#kpis")
+        kpis.focus()
+        await pilot.press("enter")  # the first KPI: CSAT, none recorded yet
+        await settle(pilot)
+        drill = app.screen
+        assert isinstance(drill, DrillScreen) and drill.total == 0
+        await pilot.press("escape")
+        await settle(pilot)
+        kpis.focus()
+        await pilot.press(*["down"] * 9, "enter")  # "tickets created": all three of the day
+        await settle(pilot)
+        drill = app.screen
+        assert isinstance(drill, DrillScreen)
+        assert drill.total == data_of(app).kpi.tickets == 3
+        await pilot.press("escape")
+        await settle(pilot)
+        kpis.focus()
+        await pilot.press(*["up"] * 12, "down", "enter")  # FCR: the one resolved ticket
+        await settle(pilot)
+        drill = app.screen
+        assert isinstance(drill, DrillScreen) and [r.number for r in drill.rows] == [number]
+
+
 async def test_a_refresh_during_navigation_breaks_nothing_and_never_overlaps(
     seeded: Path, later: FrozenClock
 ) -> None:
