@@ -96,9 +96,15 @@ def test_fixing_the_rejects_and_importing_again_updates_instead_of_duplicating(
     assert (again["created"], again["updated"]) == (0, 6)
     assert rows(seeded, "SELECT count(*) FROM ticket WHERE number LIKE 'FD-%'") == [(6,)]
     assert rows(seeded, "SELECT count(*) FROM ticket_event") == events  # no timeline doubled
-    assert rows(seeded, "SELECT count(*) FROM customer WHERE external_id LIKE 'freshdesk:%'") == [
-        (5,)
-    ]
+    # 王芳 and Oliver Smith were entered by hand: their phones find them, no second record
+    from_freshdesk = "SELECT count(*) FROM customer WHERE external_id LIKE 'freshdesk:%'"
+    assert rows(seeded, from_freshdesk) == [(3,)]
+    same = rows(
+        seeded,
+        "SELECT c.name, c.external_id FROM ticket t JOIN customer c ON c.id = t.customer_id "
+        "WHERE t.number IN ('FD-1001', 'FD-1002') ORDER BY t.number",
+    )
+    assert same == [("Oliver Smith", None), ("王芳", None)]
 
 
 # -- what agents see ------------------------------------------------------------------------------

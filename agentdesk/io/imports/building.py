@@ -412,8 +412,9 @@ def _ticket_customer(
         raise RowProblem("customer_name", "", "imports.ticket_customer")
     key = key or f"name:{name.casefold()}"
     external = opts.stored_external(key)
-    known = lookup.customers_by_external.get(external)
-    if known is not None:
+    known = lookup.customers_by_external.get(external) or lookup.customers_by_phone.get(phone)
+    if known is not None:  # imported before, or the same phone entered by hand
+        lookup.customers_by_external.setdefault(external, known)
         return known, None
     if not name and not (email or phone):
         raise RowProblem("customer_external_id", key, "imports.unknown_customer")

@@ -46,6 +46,7 @@ class Lookup:
     agent_refs: dict[str, AgentRef] = field(default_factory=dict)  # id → the agent as it is
     # per chunk, filled by the target: stored external id → customer id; order number → id
     customers_by_external: dict[str, str] = field(default_factory=dict)
+    customers_by_phone: dict[str, str] = field(default_factory=dict)  # phone as stored → id
     orders: dict[str, str] = field(default_factory=dict)
     tickets: dict[str, str] = field(default_factory=dict)  # number → id (this chunk's)
     customer_ids: set[str] = field(default_factory=set)  # known to exist (target or file)

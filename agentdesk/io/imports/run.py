@@ -46,6 +46,7 @@ class Target(Protocol):
         customer_ids: set[str],
         orders: set[str],
         numbers: set[str],
+        phones: set[str],
     ) -> None: ...
 
     def existing(self, table: str, ids: list[str]) -> set[str]: ...
@@ -225,6 +226,7 @@ def _prefetch(
     ids: set[str] = set()
     orders: set[str] = set()
     numbers: set[str] = set()
+    phones: set[str] = set()
     prefix = "customer_" if kind is RecordKind.TICKETS else ""
     if kind not in (RecordKind.TICKETS, RecordKind.CUSTOMERS):
         return
@@ -245,7 +247,10 @@ def _prefetch(
         if prefix:
             with contextlib.suppress(RowProblem):  # refused with its reason when built
                 numbers.add(ticket_number(row, opts))
-    target.prefetch(lookup, externals, ids, orders, numbers)
+            phone = v.raw_text(row, "customer_phone")
+            if phone:
+                phones.add(phone)
+    target.prefetch(lookup, externals, ids, orders, numbers, phones)
 
 
 def _build(

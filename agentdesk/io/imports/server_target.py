@@ -98,12 +98,15 @@ class ServerTarget:
         customer_ids: set[str],
         orders: set[str],
         numbers: set[str],
+        phones: set[str],
     ) -> None:
-        """What this chunk's rows name: customers by external id, orders and tickets by number."""
+        """What this chunk's rows name: customers by external id (and, for customers entered by
+        hand, by phone), orders and tickets by number."""
         lookup.customers_by_external.update(
             self._pairs(customer.c.external_id, customer.c.id, customer_externals)
         )
         lookup.customer_ids.update(self.existing("customer", list(customer_ids)))
+        lookup.customers_by_phone.update(self._pairs(customer.c.phone, customer.c.id, phones))
         lookup.orders.update(self._pairs(customer_order.c.number, customer_order.c.id, orders))
         lookup.tickets = dict(self._pairs(ticket.c.number, ticket.c.id, numbers))
 

@@ -93,13 +93,18 @@ class StoreTarget:
         customer_ids: set[str],
         orders: set[str],
         numbers: set[str],
+        phones: set[str],
     ) -> None:
-        """What this chunk's rows name: customers by external id, orders and tickets by number."""
+        """What this chunk's rows name: customers by external id (and, for customers entered by
+        hand, by phone), orders and tickets by number."""
         for external, ident in self._pairs(
             "SELECT external_id, id FROM customer WHERE external_id IN ({})", customer_externals
         ):
             lookup.customers_by_external[external] = ident
         lookup.customer_ids.update(self.existing("customer", list(customer_ids)))
+        lookup.customers_by_phone.update(
+            self._pairs("SELECT phone, id FROM customer WHERE phone IN ({})", phones)
+        )
         lookup.orders.update(
             self._pairs("SELECT number, id FROM customer_order WHERE number IN ({})", orders)
         )
