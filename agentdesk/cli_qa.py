@@ -16,14 +16,13 @@ import typer
 from agentdesk.cli_report import AsJson, Since, TeamOption, Until, parse_period, refuse
 from agentdesk.cli_support import Profile, emit, local_time, profile_of
 from agentdesk.domain.model import EventKind
-from agentdesk.domain.qa import DIMENSIONS, QaScore, check_can_score, draw_sample, scorecard
+from agentdesk.domain.qa import DIMENSIONS, QaScore, check_can_score, draw_sample, reply_findings
 from agentdesk.i18n import label, t
 
 if TYPE_CHECKING:
     import sqlite3
 
     from agentdesk.domain.metrics import Period
-    from agentdesk.domain.qa import Scorecard
     from agentdesk.store.qa_store import Review
     from agentdesk.store.repository import Repository
 
@@ -181,17 +180,12 @@ def qa_show(
             {"at": e.at.isoformat(), "kind": e.kind.value, "body": e.body,
              "direction": e.data.get("direction"),
              "findings": [{"text": f.text, "rule": f.rule.id, "reason": f.rule.reason,
-                           "rewrites": list(f.rule.rewrites)} for f in repo.rules.check(e.body)]
-             if _is_ours(e) else []}
+                           "rewrites": list(f.rule.rewrites)}
+                          for f in reply_findings(e, repo.rules) or []]}
             for e in entries
         ],
     }  # fmt: skip
     emit(data, as_json, lambda: _print_show(data))
-
-
-def _is_ours(entry: Any) -> bool:
-    """A reply the customer received from the agent (not the customer's own words)."""
-    return entry.kind is EventKind.REPLY and entry.data.get("direction", "outbound") == "outbound"
 
 
 def _print_show(data: dict[str, Any]) -> None:
@@ -247,28 +241,17 @@ def report_qa(
 
     repo, conn = _open(profile_of(ctx))
     try:
-        found = qa_store.reviews(conn)
+        cards = list(qa_store.scorecards(conn).values())
         names = repo.agent_names()
     finally:
         conn.close()
         repo.engine.dispose()
-    cards = _scorecards(found)
     data = [
         {"agent": names.get(c.agent_id, c.agent_id), "sampled": c.sampled, "scored": c.scored,
          "averages": c.averages, "overall": c.overall}
         for c in cards
     ]  # fmt: skip
     emit(data, as_json, lambda: _print_cards(data))
-
-
-def _scorecards(found: list[Review]) -> list[Scorecard]:
-    by_agent: dict[str, list[Review]] = {}
-    for review in found:
-        by_agent.setdefault(review.agent_id, []).append(review)
-    return [
-        scorecard(agent, len(items), [r.score for r in items if r.score is not None])
-        for agent, items in by_agent.items()
-    ]
 
 
 def _print_cards(data: list[dict[str, Any]]) -> None:

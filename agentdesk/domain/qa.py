@@ -14,8 +14,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from agentdesk.domain.errors import NotAllowed, ValidationFailed
-from agentdesk.domain.model import Role
-from agentdesk.domain.records import AgentRecord
+from agentdesk.domain.model import EventKind, Role
+from agentdesk.domain.phrase_check import Finding, RuleSet
+from agentdesk.domain.records import AgentRecord, TimelineEntry
 
 DIMENSIONS = ("tone", "professionalism", "efficiency", "compliance")
 SCORE_RANGE = (1, 5)
@@ -55,6 +56,14 @@ class QaScore:
     @property
     def overall(self) -> float:
         return sum(getattr(self, name) for name in DIMENSIONS) / len(DIMENSIONS)
+
+
+def reply_findings(entry: TimelineEntry, rules: RuleSet) -> list[Finding] | None:
+    """The banned phrases in a reply the customer received from the agent; None for any other
+    entry (the customer's own words, notes, call logs are not what QA scores)."""
+    if entry.kind is not EventKind.REPLY or entry.data.get("direction", "outbound") != "outbound":
+        return None
+    return rules.check(entry.body)
 
 
 def check_can_score(actor: AgentRecord) -> None:

@@ -4,17 +4,22 @@ refused with the file, the key and the reason."""
 
 from __future__ import annotations
 
-import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from agentdesk.domain.authority import RefundAuthority
 from agentdesk.domain.model import Role
 from agentdesk.i18n import t
-from agentdesk.io.policy_files import SHIPPED_POLICY_DIR, PolicyError
+from agentdesk.io.policy_files import (
+    SHIPPED_POLICY_DIR,
+    PolicyError,
+    folder_or_shipped,
+    read_policy_file,
+    validated,
+)
 
 FILE = "authority.toml"
 
@@ -34,14 +39,8 @@ class _AuthorityFile(BaseModel):
 
 def load_authority(directory: Path) -> RefundAuthority:
     """The folder's authority.toml, or the shipped one when the folder has none."""
-    path = directory / FILE
-    if not path.exists():
-        path = SHIPPED_POLICY_DIR / FILE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(str(path), "-", str(exc)) from None
-    return parse_authority(text, str(path))
+    path = folder_or_shipped(directory, FILE)
+    return parse_authority(read_policy_file(path), str(path))
 
 
 @lru_cache(maxsize=1)
@@ -50,16 +49,7 @@ def shipped_authority() -> RefundAuthority:
 
 
 def parse_authority(text: str, label: str = FILE) -> RefundAuthority:
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(label, t("policy.syntax"), str(exc)) from None
-    try:
-        parsed = _AuthorityFile.model_validate(raw)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(step) for step in err["loc"]) or "-"
-        raise PolicyError(label, where, err["msg"]) from None
+    parsed = validated(text, label, _AuthorityFile)
     for name, amount in parsed.refund.per_agent.items():
         if amount < 0:
             raise PolicyError(label, f"refund.per_agent.{name}", t("policy.negative_amount"))

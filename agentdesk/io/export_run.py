@@ -3,6 +3,7 @@ the audit log (who, when, what, how many, why) in the same transaction as the re
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,8 +16,10 @@ from agentdesk.store import database
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from zoneinfo import ZoneInfo
 
     from agentdesk.cli_support import Profile
+    from agentdesk.store.repository import Repository
 
 
 def export(
@@ -51,10 +54,7 @@ def export(
     return count
 
 
-def _write(conn: object, kind: str, fmt: str, out: TextIO, since: str | None) -> int:
-    import sqlite3
-
-    assert isinstance(conn, sqlite3.Connection)
+def _write(conn: sqlite3.Connection, kind: str, fmt: str, out: TextIO, since: str | None) -> int:
     fields: tuple[str, ...]
     if kind == "tickets":
         records = exports.ticket_records(conn, since, with_events=fmt == "json")
@@ -83,19 +83,16 @@ def _output(file: Path | None, fmt: str) -> Iterator[TextIO]:
         yield handle
 
 
-def _since(text: str, zone: object) -> str:
-    from zoneinfo import ZoneInfo
-
-    assert isinstance(zone, ZoneInfo)
+def _since(text: str, zone: ZoneInfo) -> str:
     try:
         return iso_utc(parse_instant(text, zone))
     except DateRefused:
         raise AgentdeskError("imports.bad_since", value=text) from None
 
 
-def _actor_id(profile: Profile, repo: object, agent: str | None) -> str | None:
+def _actor_id(profile: Profile, repo: Repository, agent: str | None) -> str | None:
     try:
-        return profile.acting_agent(repo, agent).id  # type: ignore[arg-type]
+        return profile.acting_agent(repo, agent).id
     except AgentdeskError:
         if agent:
             raise

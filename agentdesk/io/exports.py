@@ -6,7 +6,6 @@ assignee by username, product by SKU and order by number; JSON carries each tick
 from __future__ import annotations
 
 import csv
-import io
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -112,9 +111,3 @@ def write_json(out: TextIO, key: str, records: Iterator[dict[str, Any]]) -> int:
         count += 1
     out.write("\n]}\n")
     return count
-
-
-def as_text(write: Any, *args: Any) -> tuple[str, int]:
-    buffer = io.StringIO()
-    count = write(buffer, *args)
-    return buffer.getvalue(), count

@@ -12,7 +12,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -47,6 +47,40 @@ class PolicyError(AgentdeskError):
 
     def __init__(self, file: str, where: str, reason: str) -> None:
         super().__init__("error.policy", file=file, where=where, reason=reason)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_policy_file(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(str(path), "-", str(exc)) from None
+
+
+def folder_or_shipped(directory: Path, name: str) -> Path:
+    """The folder's file `name`, or the shipped one when the folder has none."""
+    path = directory / name
+    return path if path.exists() else SHIPPED_POLICY_DIR / name
+
+
+def parse_toml(text: str, label: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(label, t("policy.syntax"), str(exc)) from None
+
+
+def validated(text: str, label: str, model: type[M]) -> M:
+    """`text` as TOML checked against `model`; PolicyError names the first key at fault."""
+    raw = parse_toml(text, label)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(step) for step in err["loc"]) or "-"
+        raise PolicyError(label, where, err["msg"]) from None
 
 
 def read_texts(directory: Path) -> dict[str, str]:

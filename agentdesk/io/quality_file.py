@@ -4,19 +4,24 @@ refused with the file, the key and the reason."""
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from agentdesk.domain.follow_up import FollowUpPolicy, LowScoreAction
 from agentdesk.domain.metrics import QualityPolicy, QualityTargets
 from agentdesk.domain.model import Channel
 from agentdesk.domain.sla_policy import NAME_PATTERN, parse_duration
 from agentdesk.i18n import t
-from agentdesk.io.policy_files import SHIPPED_POLICY_DIR, PolicyError
+from agentdesk.io.policy_files import (
+    SHIPPED_POLICY_DIR,
+    PolicyError,
+    folder_or_shipped,
+    read_policy_file,
+    validated,
+)
 
 FILE = "quality.toml"
 
@@ -56,27 +61,12 @@ class _QualityFile(BaseModel):
 
 def load_quality(directory: Path) -> QualityPolicy:
     """The folder's quality.toml, or the shipped one when the folder has none."""
-    path = directory / FILE
-    if not path.exists():
-        path = SHIPPED_POLICY_DIR / FILE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(str(path), "-", str(exc)) from None
-    return parse_quality(text, str(path))
+    path = folder_or_shipped(directory, FILE)
+    return parse_quality(read_policy_file(path), str(path))
 
 
 def parse_quality(text: str, label: str = FILE) -> QualityPolicy:
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(label, t("policy.syntax"), str(exc)) from None
-    try:
-        parsed = _QualityFile.model_validate(raw)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(step) for step in err["loc"]) or "-"
-        raise PolicyError(label, where, err["msg"]) from None
+    parsed = validated(text, label, _QualityFile)
     measures = parsed.measures
     try:
         ZoneInfo(measures.zone)

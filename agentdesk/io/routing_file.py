@@ -9,7 +9,6 @@ the rules that never get a ticket.
 from __future__ import annotations
 
 import sqlite3
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from agentdesk.domain.routing import (
     rule_label,
 )
 from agentdesk.i18n import t
-from agentdesk.io.policy_files import SHIPPED_POLICY_DIR, PolicyError
+from agentdesk.io.policy_files import SHIPPED_POLICY_DIR, PolicyError, parse_toml, read_policy_file
 from agentdesk.io.policy_files import _reason as pydantic_reason
 
 FILE = "routing.toml"
@@ -39,7 +38,7 @@ def routing_path(directory: Path | None) -> Path:
 
 def load_routing(directory: Path | None) -> RoutingPolicy:
     path = routing_path(directory)
-    return parse_routing(_read(path), str(path))
+    return parse_routing(read_policy_file(path), str(path))
 
 
 def load_with_fallback(directory: Path | None) -> tuple[RoutingPolicy, str | None]:
@@ -49,31 +48,17 @@ def load_with_fallback(directory: Path | None) -> tuple[RoutingPolicy, str | Non
     except PolicyError as refused:
         shipped = SHIPPED_POLICY_DIR / FILE
         why = t("routing.using_shipped", reason=refused.message())
-        return parse_routing(_read(shipped), str(shipped)), why
+        return parse_routing(read_policy_file(shipped), str(shipped)), why
 
 
 def parse_routing(text: str, label: str = FILE) -> RoutingPolicy:
     """The rules in `text`; PolicyError names the first problem."""
-    raw = _toml(text, label)
+    raw = parse_toml(text, label)
     try:
         return RoutingPolicy.build(RoutingFile.model_validate(raw))
     except ValidationError as exc:
         where, reason = describe(exc.errors()[0], raw)
         raise PolicyError(label, where, reason) from None
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(str(path), "-", str(exc)) from None
-
-
-def _toml(text: str, label: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(label, t("policy.syntax"), str(exc)) from None
 
 
 def describe(err: Any, raw: dict[str, Any]) -> tuple[str, str]:
@@ -117,7 +102,7 @@ def check_file(
     """Every validation error in the file; if it loads, `check`'s errors and warnings."""
     label = str(path)
     try:
-        raw = _toml(_read(path), label)
+        raw = parse_toml(read_policy_file(path), label)
     except PolicyError as refused:
         return RoutingCheck(label, None, [refused.message()])
     try:

@@ -13,8 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from agentdesk.domain.model import EventKind
-from agentdesk.domain.qa import DIMENSIONS, QaScore
+from agentdesk.domain.qa import DIMENSIONS, QaScore, reply_findings
 from agentdesk.i18n import t
 from agentdesk.store import database, qa_store
 from agentdesk.widgets.translated import translate_bindings
@@ -115,14 +114,12 @@ class QaReviewsScreen(ModalScreen[str | None]):
         repo = self.desk.context.repository()
         found = []
         for entry in repo.timeline(ticket_id):
-            if (
-                entry.kind is not EventKind.REPLY
-                or entry.data.get("direction", "outbound") != "outbound"
-            ):
+            checked = reply_findings(entry, repo.rules)
+            if checked is None:
                 continue
             findings = [
                 t("qa.finding", text=f.text, rule=f.rule.id, rewrite=(f.rule.rewrites or ("—",))[0])
-                for f in repo.rules.check(entry.body)
+                for f in checked
             ]
             found.append((self.desk.local_time(entry.at), " ".join(entry.body.split()), findings))
         return found

@@ -30,9 +30,9 @@ from agentdesk.domain.metrics import (
     measures,
     pareto,
 )
-from agentdesk.domain.qa import Scorecard, scorecard
+from agentdesk.domain.qa import Scorecard
 from agentdesk.domain.sla_policy import SlaPolicy
-from agentdesk.store import metrics_query
+from agentdesk.store import metrics_query, qa_store
 from agentdesk.store.queue_query import PAGE_SIZE, ROW_COLUMNS, QueueRow
 
 LIST_LIMIT = 30  # rows of each list on the board (the tiles count them all)
@@ -315,7 +315,7 @@ def _agents(
     """Every active agent and lead, and anyone holding open tickets; most loaded first."""
     handled = handled_since(conn, midnight(now, zone))
     tallies = metrics_query.kpi_tallies(conn, scope, GroupBy.AGENT)
-    cards = qa_scorecards(conn)
+    cards = qa_store.scorecards(conn)
     ids = {
         r[0]
         for r in conn.execute("SELECT id FROM agent WHERE active AND role IN ('agent', 'lead')")
@@ -368,19 +368,6 @@ def open_incidents(conn: sqlite3.Connection) -> list[IncidentLine]:
         n = conn.execute(f"SELECT count(*) FROM ticket t WHERE {where}", params).fetchone()[0]
         lines.append(IncidentLine(incident_id, title, opened_at, int(n)))
     return lines
-
-
-def qa_scorecards(conn: sqlite3.Connection) -> dict[str, Scorecard]:
-    """Each reviewed agent's QA scorecard over every drawn review (as `report qa` shows it)."""
-    from agentdesk.store import qa_store
-
-    by_agent: dict[str, list[qa_store.Review]] = {}
-    for review in qa_store.reviews(conn):
-        by_agent.setdefault(review.agent_id, []).append(review)
-    return {
-        agent: scorecard(agent, len(found), [r.score for r in found if r.score is not None])
-        for agent, found in by_agent.items()
-    }
 
 
 def _qa(card: Scorecard | None) -> tuple[float | None, int]:

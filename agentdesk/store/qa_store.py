@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agentdesk.domain.qa import DIMENSIONS, QaScore
+from agentdesk.domain.qa import DIMENSIONS, QaScore, Scorecard, scorecard
 
 HANDLED_SQL = (
     "SELECT assignee_id, id FROM ticket WHERE assignee_id IS NOT NULL "
@@ -114,3 +114,14 @@ def save_score(
         (*values, score.comment, at, scorer_id, ticket_id),
     )
     return found.rowcount == 1
+
+
+def scorecards(conn: sqlite3.Connection) -> dict[str, Scorecard]:
+    """Each reviewed agent's QA scorecard over every drawn review, by agent name order."""
+    by_agent: dict[str, list[Review]] = {}
+    for review in reviews(conn):
+        by_agent.setdefault(review.agent_id, []).append(review)
+    return {
+        agent: scorecard(agent, len(found), [r.score for r in found if r.score is not None])
+        for agent, found in by_agent.items()
+    }

@@ -427,3 +427,17 @@ def test_a_policy_file_is_checked_with_its_folder_then_installed(
     code, out, _ = invoke(seeded, "import", "sla", str(better), "--policy-dir", str(folder))
     assert code == 0 and "checked and installed" in out
     assert 'target = "10m"' in (folder / "sla.toml").read_text(encoding="utf-8")
+
+
+def test_a_number_another_ticket_holds_is_refused(seeded: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "t.csv"
+    sheet.write_text(
+        "id,number,subject,created_at,customer_name\n"
+        "imported-1,T-20261123-0001,Someone else's number,2026-11-20 09:00,王芳\n",
+        encoding="utf-8",
+    )
+    report = imported(seeded, "tickets", str(sheet))
+    [reject] = report["rejects"]  # type: ignore[misc]
+    assert (reject["row"], reject["column"]) == (2, "number")
+    assert reject["reason"].startswith("ticket number already used by another ticket")
+    assert report["exit"] == 1

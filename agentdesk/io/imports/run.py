@@ -51,8 +51,6 @@ class Target(Protocol):
 
     def existing(self, table: str, ids: list[str]) -> set[str]: ...
 
-    def numbers_taken(self, numbers: dict[str, str]) -> dict[str, str]: ...
-
     def write(self, kind: RecordKind, built: list[Any]) -> None: ...
 
     def finish(self) -> None: ...
@@ -145,7 +143,7 @@ def run_import(
             good = _sorted(chunk, report, sink, constants or {})
             _prefetch(target, kind, good, opts, lookup)
             built = _build(kind, good, opts, lookup, seen, report, sink)
-            built = _check_against_target(target, kind, built, report, sink)
+            built = _check_against_target(target, kind, built, lookup, report, sink)
             if report.rejected and not report.partial:
                 writing = False
             aliases = lookup.take_new_aliases()
@@ -280,21 +278,23 @@ def _check_against_target(
     target: Target,
     kind: RecordKind,
     built: list[tuple[SourceRow, Any]],
+    lookup: Lookup,
     report: ImportReport,
     sink: RejectSink | None,
 ) -> list[tuple[SourceRow, Any]]:
-    """Count created and updated rows; refuse a ticket whose number another ticket has."""
+    """Count created and updated rows; refuse a ticket whose number another ticket has (the
+    target's tickets holding the chunk's numbers came with the prefetch: `lookup.tickets`)."""
 
     def main(item: Any) -> Any:
         return item.row if isinstance(item, BuiltTicket) else item
 
     if kind is RecordKind.TICKETS:
-        taken = target.numbers_taken({main(b)[1]: main(b)[0] for _, b in built})
         kept = []
         for row, b in built:
-            number = main(b)[1]
-            if number in taken:
-                problem = RowProblem("number", number, "imports.number_taken", other=taken[number])
+            ident, number = main(b)[:2]
+            other = lookup.tickets.get(number, ident)
+            if other != ident:
+                problem = RowProblem("number", number, "imports.number_taken", other=other)
                 _refuse(report, sink, reject_of(row, problem))
             else:
                 kept.append((row, b))

@@ -114,10 +114,6 @@ class ServerTarget:
         column = TABLES[table].c.id
         return {key for key, _ in self._pairs(column, column, ids)}
 
-    def numbers_taken(self, numbers: dict[str, str]) -> dict[str, str]:
-        rows = self._pairs(ticket.c.number, ticket.c.id, numbers)
-        return {number: ident for number, ident in rows if numbers[number] != ident}
-
     def _pairs(
         self, key: sa.Column[Any], value: sa.Column[Any], keys: Iterable[str]
     ) -> list[tuple[Any, Any]]:

@@ -115,10 +115,6 @@ class StoreTarget:
     def existing(self, table: str, ids: list[str]) -> set[str]:
         return {r[0] for r in self._pairs(f"SELECT id, id FROM {table} WHERE id IN ({{}})", ids)}
 
-    def numbers_taken(self, numbers: dict[str, str]) -> dict[str, str]:
-        rows = self._pairs("SELECT number, id FROM ticket WHERE number IN ({})", numbers)
-        return {number: ident for number, ident in rows if numbers[number] != ident}
-
     def _pairs(self, sql: str, keys: Iterable[str]) -> list[tuple[Any, Any]]:
         keys = list(keys)
         found: list[tuple[Any, Any]] = []
