@@ -3,7 +3,8 @@
 A team lead draws a reproducible random sample of each agent's handled tickets (`qa sample`),
 reads each one with the banned-phrase findings of its replies beside it (`qa show`), scores it
 on tone, professionalism, efficiency and compliance (`qa score`), and the scorecards per agent
-come out of `report qa`. Reviews live in this console's store.
+come out of `report qa`. Draws and scores go to the server with the next sync
+(`agentdesk sync`, or the console's own), which shares them with every lead and supervisor.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def qa_sample(
     ] = 5,
     team: TeamOption = None,
     seed: Annotated[
-        int | None, typer.Option(help="The draw's seed (default: from the period).")
+        int | None,
+        typer.Option(min=0, max=2**63 - 1, help="The draw's seed (default: from the period)."),
     ] = None,
     agent: AgentOption = None,
     as_json: AsJson = False,
@@ -78,7 +80,7 @@ def qa_sample(
         handled = qa_store.handled(conn, *_utc_bounds(profile, period), team_id)
         drawn = draw_sample(handled, per_agent, drawn_seed)
         added = qa_store.add_reviews(
-            conn, drawn, at=profile.clock.now().isoformat(), by=lead.id,
+            conn, drawn, at=profile.clock.now(), by=lead.id,
             period=(since, until), seed=drawn_seed,
         )  # fmt: skip
         conn.commit()
@@ -222,9 +224,7 @@ def qa_score(
         check_can_score(lead)
         ticket = repo.ticket(ref)
         score = QaScore(tone, professionalism, efficiency, compliance, comment.strip())
-        if not qa_store.save_score(
-            conn, ticket.id, score, lead.id, profile.clock.now().isoformat()
-        ):
+        if not qa_store.save_score(conn, ticket.id, score, lead.id, profile.clock.now()):
             refuse("qa.not_drawn", number=ticket.number)
         conn.commit()
     finally:

@@ -1,6 +1,7 @@
 """The leads' QA reviews (F8, R8): the tickets drawn by `agentdesk qa sample`, not yet scored
 first. Enter (or `s`) scores the highlighted one beside its replies and their banned-phrase
-findings; `o` opens the ticket. Scores stay in this console's store."""
+findings; `o` opens the ticket. A score goes to the server at once when online (every lead and
+supervisor sees it), or with the first sync after."""
 
 from __future__ import annotations
 
@@ -129,7 +130,7 @@ class QaReviewsScreen(ModalScreen[str | None]):
         ctx = self.desk.context
         conn = database.connect(ctx.store_path)
         try:
-            qa_store.save_score(conn, review.ticket_id, score, ctx.agent.id, ctx.now().isoformat())
+            qa_store.save_score(conn, review.ticket_id, score, ctx.agent.id, ctx.now())
             conn.commit()
         finally:
             conn.close()
@@ -137,6 +138,7 @@ class QaReviewsScreen(ModalScreen[str | None]):
 
     def _saved(self, number: str, score: QaScore) -> None:
         self.notify(t("qa.scored", number=number, overall=f"{score.overall:.2f}"))
+        self.desk.request_sync()
         self.reload()
 
     def action_close(self) -> None:

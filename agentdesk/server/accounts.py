@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from agentdesk.domain import numbering
 from agentdesk.domain.errors import AgentdeskError, NotFound, ValidationFailed
 from agentdesk.domain.model import Role
+from agentdesk.server import changes
 from agentdesk.server.tables import account, session_token, team
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -106,6 +107,7 @@ def add_team(conn: Connection, code: str, name_en: str, name_zh: str, kind: str)
             kind=kind,
         )
     )
+    changes.record(conn, "team", team_id, changes.ALL)  # every console lists the teams
     return team_id
 
 
@@ -130,9 +132,10 @@ def add_account(
     team_id = _team_id(conn, team_code)
     if conn.execute(sa.select(account.c.id).where(account.c.username == username)).first():
         raise ValidationFailed("error.user_exists", username=username)
+    ident = numbering.new_id()
     conn.execute(
         account.insert().values(
-            id=numbering.new_id(),
+            id=ident,
             username=username,
             display_name=display_name or username,
             role=chosen.value,
@@ -143,6 +146,7 @@ def add_account(
             created_at=utc(now),
         )
     )
+    changes.record(conn, "agent", ident, changes.ALL)  # colleagues' consoles show the name
     return account_by_username(conn, username)
 
 
@@ -198,6 +202,7 @@ def set_active(conn: Connection, username: str, active: bool, now: datetime) -> 
     """Disable (or enable) an account; disabling also revokes its sessions."""
     found = account_by_username(conn, username)
     conn.execute(account.update().where(account.c.id == found.id).values(active=active))
+    changes.record(conn, "agent", found.id, changes.ALL)
     if not active:
         _revoke_all(conn, found.id, now)
     return account_by_username(conn, username)

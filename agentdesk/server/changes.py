@@ -3,7 +3,8 @@ in which visibility scope (design/SYNC.md). One row per entity and scope, so a f
 is a pull from zero and the index never grows beyond the data.
 
 Scopes: `team:<team id>` for a ticket and its timeline (`team:-` while it has no team), `all` for
-what every account may see (teams, accounts, customers).
+what every account may see (teams, accounts, customers), `qa` for the QA reviews the roles
+that see every team read (leads, supervisors, admins; an agent never sees a colleague's scores).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy.engine import Connection
 from agentdesk.server.tables import change_index
 
 ALL = "all"
+QA = "qa"
 NO_TEAM = "team:-"
 
 

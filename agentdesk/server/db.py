@@ -12,7 +12,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from agentdesk.domain.errors import AgentdeskError
 
-HEAD_REVISION = "s0008"
+HEAD_REVISION = "s0009"
 
 
 def normalize_url(url: str) -> str:

@@ -20,7 +20,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from agentdesk.domain import actions, authority, follow_up, numbering, status_flow, validation
+from agentdesk.domain import (
+    actions,
+    authority,
+    follow_up,
+    numbering,
+    qa,
+    status_flow,
+    validation,
+)
 from agentdesk.domain.errors import (
     AgentdeskError,
     InvalidTransition,
@@ -51,6 +59,7 @@ from agentdesk.server.tables import (
     audit_log,
     customer,
     incident,
+    qa_review,
     sync_conflict,
     team,
     ticket,
@@ -209,6 +218,22 @@ class RevealPii(_Args):
     customer_id: str
     reason: str = ""
     ticket_id: str | None = None
+
+
+class QaDraw(_Args):
+    ticket_id: str
+    period_since: str
+    period_until: str
+    seed: int = Field(ge=-(2**63), lt=2**63)
+
+
+class QaScoring(_Args):
+    ticket_id: str
+    tone: int
+    professionalism: int
+    efficiency: int
+    compliance: int
+    comment: str = ""
 
 
 class DeclareIncident(_Args):
@@ -1063,6 +1088,50 @@ def close_incident(conn: Connection, who: Account, args: CloseIncident, now: dat
     return APPLIED
 
 
+# -- QA reviews (R8) ------------------------------------------------------------------------------
+
+HANDLED_STATUSES = (Status.RESOLVED.value, Status.CLOSED.value)
+
+
+def qa_draw(conn: Connection, who: Account, args: QaDraw, now: datetime) -> Outcome:
+    """A ticket a lead drew for QA review: one the server knows as handled (resolved or closed,
+    by an agent), reviewed as that agent's. Drawn before (by anyone): it keeps its first review
+    and score, sent again so the drawing console holds the server's."""
+    qa.check_can_score(_agent(who))
+    row = _ticket(conn, args.ticket_id)
+    if row["assignee_id"] is None or row["status"] not in HANDLED_STATUSES:
+        raise ValidationFailed("qa.not_handled", number=row["number"])
+    if not _exists(conn, qa_review, row["id"]):
+        conn.execute(
+            qa_review.insert().values(
+                id=row["id"], ticket_id=row["id"], agent_id=row["assignee_id"],
+                drawn_at=now.isoformat(), drawn_by=who.id, period_since=args.period_since,
+                period_until=args.period_until, seed=args.seed,
+            )
+        )  # fmt: skip
+    changes.record(conn, "qa_review", row["id"], changes.QA)
+    return APPLIED
+
+
+def qa_score(conn: Connection, who: Account, args: QaScoring, now: datetime) -> Outcome:
+    """A lead's score of a drawn review; scoring again replaces it (the last one wins)."""
+    qa.check_can_score(_agent(who))
+    score = qa.QaScore(
+        args.tone, args.professionalism, args.efficiency, args.compliance, args.comment.strip()
+    )
+    values = {name: getattr(score, name) for name in qa.DIMENSIONS}
+    found = conn.execute(
+        qa_review.update()
+        .where(qa_review.c.id == args.ticket_id)
+        .values(**values, comment=score.comment, scored_at=now.isoformat(), scorer_id=who.id)
+    )
+    if found.rowcount != 1:
+        number = conn.execute(sa.select(ticket.c.number).where(ticket.c.id == args.ticket_id))
+        raise NotFound("qa.not_drawn", number=number.scalar() or args.ticket_id)
+    changes.record(conn, "qa_review", args.ticket_id, changes.QA)
+    return APPLIED
+
+
 INTENTS: dict[str, Intent] = {
     "customer.create.v1": Intent(CreateCustomer, create_customer),
     "ticket.create.v1": Intent(CreateTicket, create_ticket),
@@ -1083,4 +1152,6 @@ INTENTS: dict[str, Intent] = {
     "audit.pii_reveal.v1": Intent(RevealPii, reveal_pii),
     "incident.declare.v1": Intent(DeclareIncident, declare_incident),
     "incident.close.v1": Intent(CloseIncident, close_incident),
+    "qa.draw.v1": Intent(QaDraw, qa_draw),
+    "qa.score.v1": Intent(QaScoring, qa_score),
 }

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from agentdesk.domain.errors import ValidationFailed
 from agentdesk.server import changes
-from agentdesk.server.accounts import Account, visible_team_ids
+from agentdesk.server.accounts import WIDE_ROLES, Account, visible_team_ids
 from agentdesk.server.tables import (
     account,
     change_index,
@@ -31,6 +31,7 @@ from agentdesk.server.tables import (
     customer_order,
     incident,
     product,
+    qa_review,
     server_meta,
     sync_client,
     sync_conflict,
@@ -51,6 +52,7 @@ ENTITY_TABLES: dict[str, sa.Table] = {
     "ticket_event": ticket_event,
     "incident": incident,
     "sync_conflict": sync_conflict,
+    "qa_review": qa_review,
 }
 PRIVATE_COLUMNS = frozenset({"password_hash"})
 
@@ -74,7 +76,10 @@ class Page:
 
 def scopes_of(conn: Connection, who: Account) -> list[str]:
     teams_seen = visible_team_ids(conn, who)
-    return sorted({changes.ALL, changes.NO_TEAM, *(changes.ticket_scope(t) for t in teams_seen)})
+    qa = [changes.QA] if who.role in WIDE_ROLES else []
+    return sorted(
+        {changes.ALL, changes.NO_TEAM, *qa, *(changes.ticket_scope(t) for t in teams_seen)}
+    )
 
 
 def pull(conn: Connection, who: Account, cursor: str | None, limit: int) -> Page:

@@ -24,7 +24,13 @@ from agentdesk.domain.model import TIMELINE_ID_ARGS
 from agentdesk.domain.records import AgentRecord
 from agentdesk.server import changes, conflicts, intents
 from agentdesk.server.accounts import Account, utc
-from agentdesk.server.tables import mutation_receipt, sync_client, ticket, ticket_event
+from agentdesk.server.tables import (
+    mutation_receipt,
+    qa_review,
+    sync_client,
+    ticket,
+    ticket_event,
+)
 
 MAX_BATCH = 500
 
@@ -108,7 +114,7 @@ def _one(
         else:
             outcome = intents.apply(conn, who, m.name, m.args, now)
             if outcome.status in ("conflict", "rejected"):
-                _resend_truth(conn, m.args)
+                _resend_truth(conn, m)
                 conflicts.record(conn, who, client_id, m.id, m.name, m.args, outcome, now)
         _receipt(conn, who, client_id, m, outcome, now)
         unrecorded = _unrecorded(conn, m) if outcome.status in ("applied", "duplicate") else ()
@@ -176,11 +182,16 @@ def _receipt(
     )
 
 
-def _resend_truth(conn: sa.Connection, args: dict[str, Any]) -> None:
+def _resend_truth(conn: sa.Connection, m: Mutation) -> None:
     """The client applied this edit optimistically; the server refused it. Mark the ticket
-    changed so the next pull brings the server's version and corrects the client's."""
-    ticket_id = args.get("ticket_id")
+    (for a QA intent, its review) changed so the next pull brings the server's version and
+    corrects the client's."""
+    ticket_id = m.args.get("ticket_id")
     if not isinstance(ticket_id, str):
+        return
+    if m.name.startswith("qa."):
+        if conn.execute(sa.select(qa_review.c.id).where(qa_review.c.id == ticket_id)).first():
+            changes.record(conn, "qa_review", ticket_id, changes.QA)
         return
     query = sa.select(ticket.c.team_id).where(ticket.c.id == ticket_id)
     row = conn.execute(query).first()

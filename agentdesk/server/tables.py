@@ -130,6 +130,26 @@ incident = sa.Table(
     sa.Column("closed_by", sa.String, nullable=True),
 )
 
+qa_review = sa.Table(
+    "qa_review",  # R8: a ticket drawn for a lead's QA review (id = the ticket's id), its score
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),
+    sa.Column("ticket_id", sa.String, sa.ForeignKey("ticket.id"), nullable=False),
+    sa.Column("agent_id", sa.String, nullable=False),
+    sa.Column("drawn_at", sa.String, nullable=False),
+    sa.Column("drawn_by", sa.String, nullable=True),
+    sa.Column("period_since", sa.String, nullable=False),
+    sa.Column("period_until", sa.String, nullable=False),
+    sa.Column("seed", sa.BigInteger, nullable=False),
+    sa.Column("scored_at", sa.String, nullable=True),
+    sa.Column("scorer_id", sa.String, nullable=True),
+    sa.Column("tone", sa.Integer, nullable=True),
+    sa.Column("professionalism", sa.Integer, nullable=True),
+    sa.Column("efficiency", sa.Integer, nullable=True),
+    sa.Column("compliance", sa.Integer, nullable=True),
+    sa.Column("comment", sa.String, nullable=False, server_default=""),
+)
+
 # -- server-only records ---------------------------------------------------------------------------
 
 audit_log = sa.Table(

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 APPLICATION_ID = 0x41474453  # "AGDS" in the SQLite header marks an agentdesk store
-HEAD_REVISION = "0014"
+HEAD_REVISION = "0015"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
 from datetime import datetime
 from typing import Any
@@ -43,3 +44,27 @@ def enqueue(
         )
     )
     return mutation_id
+
+
+def enqueue_sql(
+    conn: sqlite3.Connection, name: str, args: dict[str, Any], ticket_id: str | None, now: datetime
+) -> int:
+    """`enqueue` for code that writes the store through sqlite3 (in the caller's transaction)."""
+    conn.execute(
+        "INSERT OR IGNORE INTO sync_state (id, client_id, next_mutation_id, acked_mutation_id, "
+        "protocol_version, schema_version) VALUES (1, ?, 1, 0, 1, ?)",
+        (str(uuid.uuid4()), HEAD_REVISION),
+    )
+    (mutation_id,) = conn.execute(
+        "UPDATE sync_state SET next_mutation_id = next_mutation_id + 1 WHERE id = 1 "
+        "RETURNING next_mutation_id - 1"
+    ).fetchone()
+    conn.execute(
+        "INSERT INTO outbox (mutation_id, mutation_uuid, name, args_json, ticket_id, client_time, "
+        "state, attempts) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0)",
+        (
+            mutation_id, new_id(), name, json.dumps(args, ensure_ascii=False, sort_keys=True),
+            ticket_id, now.isoformat(),
+        ),
+    )  # fmt: skip
+    return int(mutation_id)

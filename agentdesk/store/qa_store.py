@@ -1,14 +1,18 @@
-"""QA reviews in the local store (table qa_review, migration 0014): the handled tickets a sample
-is drawn from, the drawn reviews, scores and scorecards."""
+"""QA reviews in the local store (table qa_review, migrations 0014–0015): the handled tickets a
+sample is drawn from, the drawn reviews, scores and scorecards. Every draw and score queues its
+intent (qa.draw.v1, qa.score.v1) in the same transaction: the server keeps the reviews and sends
+them to every lead's, supervisor's and admin's console."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from agentdesk.domain.qa import DIMENSIONS, QaScore, Scorecard, scorecard
+from agentdesk.store import outbox
 
 HANDLED_SQL = (
     "SELECT assignee_id, id FROM ticket WHERE assignee_id IS NOT NULL "
@@ -55,23 +59,26 @@ def add_reviews(
     conn: sqlite3.Connection,
     drawn: dict[str, list[str]],
     *,
-    at: str,
+    at: datetime,
     by: str | None,
     period: tuple[str, str],
     seed: int,
 ) -> int:
     """Record the drawn tickets (a ticket already under review keeps its review); how many new."""
-    before = conn.total_changes
-    conn.executemany(
-        "INSERT OR IGNORE INTO qa_review (ticket_id, agent_id, drawn_at, drawn_by, period_since, "
-        "period_until, seed) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
-            (t, agent, at, by, period[0], period[1], seed)
-            for agent, ids in drawn.items()
-            for t in ids
-        ],
-    )
-    return conn.total_changes - before
+    added = 0
+    for agent_id, ticket_ids in drawn.items():
+        for ticket_id in ticket_ids:
+            inserted = conn.execute(
+                "INSERT OR IGNORE INTO qa_review (id, ticket_id, agent_id, drawn_at, drawn_by, "
+                "period_since, period_until, seed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (ticket_id, ticket_id, agent_id, at.isoformat(), by, *period, seed),
+            )
+            if inserted.rowcount == 1:
+                args = {"ticket_id": ticket_id, "period_since": period[0],
+                        "period_until": period[1], "seed": seed}  # fmt: skip
+                outbox.enqueue_sql(conn, "qa.draw.v1", args, ticket_id, at)
+                added += 1
+    return added
 
 
 def reviews(
@@ -104,16 +111,20 @@ def _review(row: Sequence[Any]) -> Review:
 
 
 def save_score(
-    conn: sqlite3.Connection, ticket_id: str, score: QaScore, scorer_id: str, at: str
+    conn: sqlite3.Connection, ticket_id: str, score: QaScore, scorer_id: str, at: datetime
 ) -> bool:
     """Score (or re-score) a drawn review; False when the ticket was never drawn."""
-    values = [getattr(score, name) for name in DIMENSIONS]
+    values = {name: getattr(score, name) for name in DIMENSIONS}
     found = conn.execute(
         "UPDATE qa_review SET tone = ?, professionalism = ?, efficiency = ?, compliance = ?, "
-        "comment = ?, scored_at = ?, scorer_id = ? WHERE ticket_id = ?",
-        (*values, score.comment, at, scorer_id, ticket_id),
+        "comment = ?, scored_at = ?, scorer_id = ? WHERE id = ?",
+        (*values.values(), score.comment, at.isoformat(), scorer_id, ticket_id),
     )
-    return found.rowcount == 1
+    if found.rowcount != 1:
+        return False
+    args = {"ticket_id": ticket_id, **values, "comment": score.comment}
+    outbox.enqueue_sql(conn, "qa.score.v1", args, ticket_id, at)
+    return True
 
 
 def scorecards(conn: sqlite3.Connection) -> dict[str, Scorecard]:

@@ -50,9 +50,15 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "id", "ticket_id", "account_id", "client_id", "mutation_id", "intent", "outcome",
         "detail", "losing_text", "note_event_id", "at",
     ),
+    "qa_review": (
+        "id", "ticket_id", "agent_id", "drawn_at", "drawn_by", "period_since", "period_until",
+        "seed", "scored_at", "scorer_id", "tone", "professionalism", "efficiency", "compliance",
+        "comment",
+    ),
 }  # fmt: skip
+TICKET_PARTS = frozenset({"ticket_event", "sync_conflict"})  # a ticket's queue columns read them
 SYNCED_TABLES = (
-    "sync_conflict", "ticket_event", "ticket_clock", "escalation_fired", "ticket",
+    "qa_review", "sync_conflict", "ticket_event", "ticket_clock", "escalation_fired", "ticket",
     "customer_order", "customer", "product",
 )  # fmt: skip
 
@@ -143,7 +149,7 @@ def _apply_changes(
             applied.upserts += 1
             if kind == "ticket":
                 rows.add(ident)
-            else:
+            elif kind in TICKET_PARTS:
                 timelines.add(str(row.get("ticket_id") or ""))
         else:
             timelines.add(_remove(conn, kind, ident) or "")
@@ -194,6 +200,9 @@ def forget_refused_edit(conn: sqlite3.Connection, mutation_id: int) -> None:
     if found is None or found[2] is None:
         return
     name, args, ticket_id = found[0], json.loads(found[1]), str(found[2])
+    if name.startswith("qa."):  # the server's review, if it has one, comes with the next pull
+        conn.execute("DELETE FROM qa_review WHERE id = ?", (ticket_id,))
+        return
     if name.startswith("ticket.create."):
         _remove(conn, "ticket", ticket_id)
         return
@@ -271,7 +280,7 @@ def _remove(conn: sqlite3.Connection, kind: str, ident: str) -> str | None:
         if found is not None:
             search_index.remove_ticket(conn, found[0])
         _forgetting(conn, ident, "DELETE FROM ticket_event WHERE ticket_id = ?", ident)
-        for table in ("ticket_clock", "escalation_fired", "sync_conflict"):
+        for table in ("ticket_clock", "escalation_fired", "sync_conflict", "qa_review"):
             conn.execute(f"DELETE FROM {table} WHERE ticket_id = ?", (ident,))
     conn.execute(f"DELETE FROM {kind} WHERE id = ?", (ident,))
     return None

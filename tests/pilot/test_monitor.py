@@ -177,9 +177,9 @@ async def test_a_kpi_opens_the_tickets_it_is_measured_over_and_agents_show_their
     number = handled(seeded)  # 张伟 resolves the refund ticket; a lead scores it
     conn = database.connect(seeded)
     ticket_id = rows(seeded, "SELECT id FROM ticket WHERE number = ?", (number,))[0][0]
-    qa_store.add_reviews(conn, {"ag-1": [ticket_id]}, at=NOW.isoformat(), by="ag-4",
+    qa_store.add_reviews(conn, {"ag-1": [ticket_id]}, at=NOW, by="ag-4",
                          period=("2026-11-23", "2026-11-24"), seed=1)  # fmt: skip
-    qa_store.save_score(conn, ticket_id, QaScore(4, 4, 5, 3), "ag-4", NOW.isoformat())
+    qa_store.save_score(conn, ticket_id, QaScore(4, 4, 5, 3), "ag-4", NOW)
     conn.commit()
     conn.close()
     app = monitor_app(seeded, later)

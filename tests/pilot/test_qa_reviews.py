@@ -12,7 +12,7 @@ from agentdesk.domain.qa import DIMENSIONS
 from agentdesk.screens.qa_reviews import QaReviewsScreen
 from agentdesk.store import database, qa_store
 from tests.cli.test_qa_cli import handled
-from tests.conftest import rows
+from tests.conftest import NOW, rows
 from tests.pilot.conftest import AppFactory, settle
 
 
@@ -22,7 +22,7 @@ def drawn(store: Path) -> str:
     ticket_id, agent_id = conn.execute(
         "SELECT id, assignee_id FROM ticket WHERE number = ?", (number,)
     ).fetchone()
-    qa_store.add_reviews(conn, {agent_id: [ticket_id]}, at="2026-11-23T06:00:00+00:00", by=None,
+    qa_store.add_reviews(conn, {agent_id: [ticket_id]}, at=NOW, by=None,
                          period=("2026-11-23", "2026-11-24"), seed=1)  # fmt: skip
     conn.commit()
     conn.close()
@@ -62,6 +62,9 @@ async def test_a_lead_scores_a_drawn_ticket_beside_its_findings(
         seeded, "SELECT tone, professionalism, efficiency, compliance, comment FROM qa_review"
     )
     assert scored == [(2, 4, 5, 3, "语气需改进")]
+    queued = rows(seeded, "SELECT name, args_json FROM outbox WHERE name LIKE 'qa.%' ORDER BY 1")
+    assert [name for name, _ in queued] == ["qa.draw.v1", "qa.score.v1"]  # to the server
+    assert '"comment": "语气需改进"' in queued[1][1] and '"tone": 2' in queued[1][1]
 
 
 async def test_an_agent_gets_no_qa_screen(make_app: AppFactory, seeded: Path) -> None:

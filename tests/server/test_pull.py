@@ -48,6 +48,22 @@ def test_the_next_pull_brings_only_what_changed(engine: Engine) -> None:
     assert pull_all(engine, agent, cursor)[0] == []
 
 
+def test_accounts_and_teams_an_admin_adds_or_disables_reach_every_console(engine: Engine) -> None:
+    agent = who(engine, "zhang.wei")
+    _, cursor = pull_all(engine, agent)
+    with engine.begin() as conn:
+        accounts.add_team(conn, "billing", "Billing", "账务", "front_line")
+        added = accounts.add_account(conn, "wu.fang", "agent", "billing", PASSWORD, NOW, "吴芳")
+        accounts.set_active(conn, "li.na", False, NOW)
+    found, _ = pull_all(engine, agent, cursor=cursor)
+    rows = {(c["type"], c["row"]["username"] if c["type"] == "agent" else c["row"]["code"])
+            for c in found}  # fmt: skip
+    assert rows == {("team", "billing"), ("agent", "wu.fang"), ("agent", "li.na")}
+    assert [c["row"]["active"] for c in found if c["id"] != added.id and c["type"] == "agent"] == [
+        False
+    ]
+
+
 def test_an_agent_sees_only_their_teams_tickets_and_leads_see_all(engine: Engine) -> None:
     def tickets_seen(username: str) -> set[str]:
         return {

@@ -6,7 +6,7 @@ The rules behind the table:
 * agents work the tickets of their own team (or assigned to them); they create tickets for any
   team (routing sends a contact where it belongs) but take only their own team's; leads and
   admins work and create for any team;
-* incidents are declared and closed by leads and admins only;
+* incidents are declared and closed by leads and admins only; so are QA reviews drawn and scored;
 * customers and PII-reveal audits are written by every writing role (a reveal on a ticket the
   actor may not work is audited without a timeline entry).
 
@@ -29,7 +29,7 @@ from agentdesk.domain.errors import NotAllowed
 from agentdesk.server import accounts, intents
 from agentdesk.server.accounts import Account
 from agentdesk.server.app import create_app
-from agentdesk.server.tables import incident, mutation_receipt, ticket, ticket_event
+from agentdesk.server.tables import incident, mutation_receipt, qa_review, ticket, ticket_event
 from tests.conftest import NOW
 from tests.server.conftest import PASSWORD, who
 from tests.server.test_intents import escalation, first_customer, fresh_ticket, send, ticket_args
@@ -58,6 +58,8 @@ EXPECTED: dict[str, tuple[str, str, str, str, str]] = {
     "incident.close.v1":     (R,    R,           A,    A,     X),
     "ticket.link_incident.v1":   (R, R,          A,    A,     X),  # leads link
     "incident.post_update.v1":   (R, R,          A,    A,     X),
+    "qa.draw.v1":            (R,    R,           A,    A,     X),  # leads draw and score
+    "qa.score.v1":           (R,    R,           A,    A,     X),
 }
 # fmt: on
 USERNAMES = {
@@ -124,6 +126,23 @@ def _note(ticket_id: str) -> dict[str, Any]:
     return {"ticket_id": ticket_id, "event_id": str(uuid.uuid4()), "kind": "note", "body": "Hi"}
 
 
+def _handled(engine: Engine) -> str:
+    return fresh_ticket(engine, status="resolved", assignee_id="ag-1")
+
+
+def _drawn(engine: Engine) -> str:
+    """A ticket zhang.wei resolved, drawn for QA review."""
+    target = _handled(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            qa_review.insert().values(
+                id=target, ticket_id=target, agent_id="ag-1", drawn_at=NOW.isoformat(),
+                period_since="2026-11-01", period_until="2026-12-01", seed=7,
+            )
+        )  # fmt: skip
+    return target
+
+
 Setup = Callable[[Engine, Account], dict[str, Any]]
 SETUPS: dict[str, Setup] = {
     "customer.create.v1": lambda e, a: {
@@ -172,6 +191,14 @@ SETUPS: dict[str, Setup] = {
     },
     "incident.post_update.v1": lambda e, a: {
         "incident_id": _open_incident(e), "update_id": str(uuid.uuid4()), "body": "Fix shipping",
+    },
+    "qa.draw.v1": lambda e, a: {
+        "ticket_id": _handled(e), "period_since": "2026-11-01", "period_until": "2026-12-01",
+        "seed": 20261101,
+    },
+    "qa.score.v1": lambda e, a: {
+        "ticket_id": _drawn(e), "tone": 4, "professionalism": 5, "efficiency": 3,
+        "compliance": 4, "comment": "Good",
     },
 }  # fmt: skip
 
