@@ -17,7 +17,14 @@ import typer
 from agentdesk.cli_report import AsJson, Since, TeamOption, Until, parse_period, refuse
 from agentdesk.cli_support import Profile, emit, local_time, profile_of
 from agentdesk.domain.model import EventKind
-from agentdesk.domain.qa import DIMENSIONS, QaScore, check_can_score, draw_sample, reply_findings
+from agentdesk.domain.qa import (
+    DIMENSIONS,
+    QaScore,
+    check_can_score,
+    check_not_own,
+    draw_sample,
+    reply_findings,
+)
 from agentdesk.i18n import label, t
 
 if TYPE_CHECKING:
@@ -77,7 +84,7 @@ def qa_sample(
         check_can_score(lead)
         team_id = _team_id(repo, team)
         drawn_seed = seed if seed is not None else int(period.since.strftime("%Y%m%d"))
-        handled = qa_store.handled(conn, *_utc_bounds(profile, period), team_id)
+        handled = qa_store.handled(conn, *_utc_bounds(profile, period), team_id, lead.id)
         drawn = draw_sample(handled, per_agent, drawn_seed)
         added = qa_store.add_reviews(
             conn, drawn, at=profile.clock.now(), by=lead.id,
@@ -223,6 +230,8 @@ def qa_score(
         lead = profile.acting_agent(repo, agent)
         check_can_score(lead)
         ticket = repo.ticket(ref)
+        for review in qa_store.reviews(conn, ticket_id=ticket.id):
+            check_not_own(lead, review.agent_id, ticket.number)
         score = QaScore(tone, professionalism, efficiency, compliance, comment.strip())
         if not qa_store.save_score(conn, ticket.id, score, lead.id, profile.clock.now()):
             refuse("qa.not_drawn", number=ticket.number)

@@ -1,6 +1,7 @@
 """Quality monitoring (R8): team leads draw a random sample of each agent's handled tickets and
 score each on tone, professionalism, efficiency and compliance (1–5, with a comment); the
-scorecards feed coaching.
+scorecards feed coaching. Nobody reviews their own tickets: a lead's draw leaves out the
+tickets the lead handled, and a lead never scores one of them.
 
 The sample is reproducible: the same handled tickets, count and seed always draw the same
 tickets (one generator per agent, seeded with the seed and the agent's id, over the agent's
@@ -69,6 +70,12 @@ def reply_findings(entry: TimelineEntry, rules: RuleSet) -> list[Finding] | None
 def check_can_score(actor: AgentRecord) -> None:
     if actor.role not in SCORING_ROLES:
         raise NotAllowed("qa.leads_only", role=actor.role.value)
+
+
+def check_not_own(actor: AgentRecord, agent_id: str, number: str) -> None:
+    """No self-review: a lead who also handles tickets has them scored by another lead."""
+    if agent_id == actor.id:
+        raise NotAllowed("qa.own_ticket", number=number)
 
 
 @dataclass(frozen=True)

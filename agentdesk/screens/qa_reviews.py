@@ -102,6 +102,9 @@ class QaReviewsScreen(ModalScreen[str | None]):
         current = self._current()
         if current is None:
             return
+        if current.agent_id == self.desk.context.agent.id:
+            self.notify(t("qa.own_ticket", number=current.number), severity="warning")
+            return
         replies = self._replies(current.ticket_id)
         title = t("qa.dialog_title", number=current.number, agent=current.agent_name)
 

@@ -1101,6 +1101,7 @@ def qa_draw(conn: Connection, who: Account, args: QaDraw, now: datetime) -> Outc
     row = _ticket(conn, args.ticket_id)
     if row["assignee_id"] is None or row["status"] not in HANDLED_STATUSES:
         raise ValidationFailed("qa.not_handled", number=row["number"])
+    qa.check_not_own(_agent(who), row["assignee_id"], row["number"])
     if not _exists(conn, qa_review, row["id"]):
         conn.execute(
             qa_review.insert().values(
@@ -1120,14 +1121,18 @@ def qa_score(conn: Connection, who: Account, args: QaScoring, now: datetime) -> 
         args.tone, args.professionalism, args.efficiency, args.compliance, args.comment.strip()
     )
     values = {name: getattr(score, name) for name in qa.DIMENSIONS}
-    found = conn.execute(
+    number = conn.execute(sa.select(ticket.c.number).where(ticket.c.id == args.ticket_id))
+    shown = number.scalar() or args.ticket_id
+    reviewed = conn.execute(sa.select(qa_review.c.agent_id).where(qa_review.c.id == args.ticket_id))
+    agent_id = reviewed.scalar()
+    if agent_id is None:
+        raise NotFound("qa.not_drawn", number=shown)
+    qa.check_not_own(_agent(who), agent_id, shown)
+    conn.execute(
         qa_review.update()
         .where(qa_review.c.id == args.ticket_id)
         .values(**values, comment=score.comment, scored_at=now.isoformat(), scorer_id=who.id)
     )
-    if found.rowcount != 1:
-        number = conn.execute(sa.select(ticket.c.number).where(ticket.c.id == args.ticket_id))
-        raise NotFound("qa.not_drawn", number=number.scalar() or args.ticket_id)
     changes.record(conn, "qa_review", args.ticket_id, changes.QA)
     return APPLIED
 

@@ -42,10 +42,11 @@ class Review:
 
 
 def handled(
-    conn: sqlite3.Connection, since: str, until: str, team_id: str | None
+    conn: sqlite3.Connection, since: str, until: str, team_id: str | None, reviewer_id: str
 ) -> dict[str, list[str]]:
-    """Agent id → tickets they resolved in [since, until) (UTC ISO bounds)."""
-    sql, params = HANDLED_SQL, [since, until]
+    """Agent id → tickets they resolved in [since, until) (UTC ISO bounds), but the reviewer's
+    own (no self-review)."""
+    sql, params = HANDLED_SQL + " AND assignee_id <> ?", [since, until, reviewer_id]
     if team_id is not None:
         sql += " AND assignee_id IN (SELECT id FROM agent WHERE team_id = ?)"
         params.append(team_id)

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from agentdesk.domain.model import EventKind, RootCause
-from agentdesk.store import database
+from agentdesk.store import database, qa_store
 from agentdesk.store.repository import Repository
 from tests.cli.test_cli import invoke
 from tests.conftest import NOW
@@ -107,3 +107,26 @@ def test_agents_cannot_draw_or_score_and_an_undrawn_ticket_cannot_be_scored(seed
     assert code == 2 and "was not drawn for review" in err and "Traceback" not in err
     code, out, _ = invoke(seeded, "report", "qa")
     assert code == 0 and "No QA reviews yet" in out
+
+
+def test_no_lead_reviews_their_own_tickets(seeded: Path) -> None:
+    """A lead who also answers customers: their tickets are left out of their own draws, and
+    when another lead draws one, they cannot score it."""
+    handled(seeded)
+    repo = Repository(database.make_engine(seeded))
+    try:
+        lead = repo.agent_by_username("chen.jing")
+        own = repo.take("T-20261123-0003", lead, NOW)
+        repo.add_message(own.number, EventKind.REPLY, "Two years.", lead, NOW)
+        repo.resolve(own.number, "Answered", RootCause.OTHER, lead, NOW)
+    finally:
+        repo.engine.dispose()
+    code, out, _ = invoke(seeded, "qa", "sample", *PERIOD, "--agent", "chen.jing", "--json")
+    assert code == 0 and [a["agent"] for a in json.loads(out)["agents"]] == ["张伟"]
+    conn = database.connect(seeded)
+    with conn:  # drawn by another lead
+        qa_store.add_reviews(conn, {"ag-4": [own.id]}, at=NOW, by="ag-9", period=("a", "b"), seed=1)
+    conn.close()
+    marks = ["--tone", "3", "--professionalism", "3", "--efficiency", "3", "--compliance", "3"]
+    code, _, err = invoke(seeded, "qa", "score", own.number, *marks, "--agent", "chen.jing")
+    assert code == 1 and "your own ticket" in err and "Traceback" not in err

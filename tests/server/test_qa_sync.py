@@ -26,7 +26,8 @@ from agentdesk.sync.round import SyncSummary, sync_round
 from agentdesk.sync.transport import ServerClient
 from tests.cli.test_cli import invoke
 from tests.conftest import NOW, rows
-from tests.server.conftest import PASSWORD
+from tests.server.conftest import PASSWORD, who
+from tests.server.test_intents import fresh_ticket, send
 
 POLICY = load_policy(SHIPPED_POLICY_DIR)
 PERIOD = ("--since", "2026-11-23", "--until", "2026-11-24")
@@ -150,3 +151,21 @@ def test_a_second_leads_score_replaces_the_first_everywhere(
     for store in (first, second):
         [found] = qa_store.reviews(database.connect(store))
         assert found.score is not None and found.score.tone == 1  # the last to reach the server
+
+
+def test_the_server_refuses_a_leads_draw_or_score_of_their_own_ticket(engine: Engine) -> None:
+    lead = who(engine, "chen.jing")
+    own = fresh_ticket(engine, status="resolved", assignee_id=lead.id)
+    period = {"period_since": "2026-11-01", "period_until": "2026-12-01", "seed": 1}
+    drawn = send(engine, lead, "qa.draw.v1", {"ticket_id": own, **period})
+    assert drawn.status == "rejected" and "your own ticket" in drawn.detail
+    with engine.begin() as conn:  # drawn by another lead
+        conn.execute(
+            qa_review.insert().values(
+                id=own, ticket_id=own, agent_id=lead.id, drawn_at=NOW.isoformat(), seed=1,
+                period_since="2026-11-01", period_until="2026-12-01",
+            )
+        )  # fmt: skip
+    marks = {"tone": 5, "professionalism": 5, "efficiency": 5, "compliance": 5}
+    scored = send(engine, lead, "qa.score.v1", {"ticket_id": own, **marks})
+    assert scored.status == "rejected" and "your own ticket" in scored.detail
