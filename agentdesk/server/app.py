@@ -80,6 +80,10 @@ class MutationResult(BaseModel):
         default_factory=list,
         description="the client's timeline entry ids the server did not keep (already done)",
     )
+    first_status: str | None = Field(
+        default=None,
+        description="a duplicate's first outcome (applied | rejected | conflict): what to record",
+    )
 
 
 class PushResponse(BaseModel):
@@ -210,7 +214,11 @@ def create_app(
             last_mutation_id=done.last_mutation_id,
             results=[
                 MutationResult(
-                    id=r.id, status=r.status, detail=r.detail, unrecorded_events=list(r.unrecorded)
+                    id=r.id,
+                    status=r.status,
+                    detail=r.detail,
+                    unrecorded_events=list(r.unrecorded),
+                    first_status=r.first_status,
                 )
                 for r in done.results
             ],

@@ -58,6 +58,7 @@ class Result:
     status: str  # applied | duplicate | rejected | conflict
     detail: str = ""
     unrecorded: tuple[str, ...] = ()  # the console's timeline entries the server did not keep
+    first_status: str | None = None  # a duplicate: how it ended the first time it came
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,8 @@ def _duplicate(conn: sa.Connection, client_id: str, m: Mutation) -> Result:
     if receipt is not None and receipt.mutation_uuid != m.uuid:
         raise ClientStateMismatch("error.client_state", client_id=client_id, id=m.id)
     detail = f"{receipt.status}: {receipt.detail}".rstrip(": ") if receipt else ""
-    return Result(m.id, "duplicate", detail)
+    first = receipt.status if receipt is not None and receipt.status != "duplicate" else "applied"
+    return Result(m.id, "duplicate", detail, first_status=first)
 
 
 def _last_id(engine: Engine, client_id: str) -> int:

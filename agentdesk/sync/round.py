@@ -170,10 +170,19 @@ def _mutation(row: tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
+def _final_state(result: dict[str, Any]) -> str:
+    """What the outbox records: a duplicate (the answer to its first push was lost) ended as
+    it did the first time, refused ones too (a server that does not say: applied)."""
+    if result["status"] != "duplicate":
+        return str(result["status"])
+    first = result.get("first_status")
+    return str(first) if first in ("applied", "rejected", "conflict") else "applied"
+
+
 def _record_results(conn: sqlite3.Connection, answer: dict[str, Any], summary: SyncSummary) -> None:
     with conn:
         for result in answer.get("results", []):
-            state = {"duplicate": "applied"}.get(result["status"], result["status"])
+            state = _final_state(result)
             conn.execute(
                 "UPDATE outbox SET state = ?, server_result = ?, last_error = ?, "
                 "attempts = attempts + 1 WHERE mutation_id = ?",

@@ -340,6 +340,39 @@ def test_t1_a_push_the_dead_server_never_got_is_resent_and_applied_once(
     assert_converged(console, network)
 
 
+def lose_first_push_answer() -> Callable[[httpx.Request], Fate]:
+    """The server handles the first push, and its answer never comes back."""
+    left = [1]
+
+    def plan(request: httpx.Request) -> Fate:
+        if request.url.path == "/v1/sync/push" and left[0] > 0:
+            left[0] -= 1
+            return "lose_answer"
+        return "ok"
+
+    return plan
+
+
+def test_t2_a_refused_edit_whose_answer_was_lost_ends_refused_at_the_console(
+    console: Path, engine: Engine, network: Network, tmp_path: Path
+) -> None:
+    """The resend is a duplicate; the console records how the edit ended the first time (a
+    conflict), keeps the conflict, and drops its optimistic timeline entry, as if the answer had
+    come the first time (found by T23's random scripts)."""
+    emma = pulled_console(network, tmp_path / "emma.db", "emma.clark")
+    sync_round(console, network.client(), POLICY, EPOCH)  # zhang's seeding intents, done
+    claim(console, VACUUM, "zhang.wei")
+    sync_round(console, network.client(), POLICY, EPOCH)
+    claim(emma, VACUUM, "emma.clark")  # before she has seen zhang's claim
+    network.plan = lose_first_push_answer()
+    sync_round(emma, network.client("emma.clark"), POLICY, EPOCH)
+    assert pushes(network)[-2:] == ["lose_answer", "ok"]
+    assert list(outbox_states(emma).values()) == ["conflict"]
+    assert_each_edit_ended_once(emma, engine)
+    assert server_ticket(engine, ticket_id(emma, VACUUM))["assignee_id"] == "ag-1"
+    assert_converged(emma, network, "emma.clark")
+
+
 def test_t1_a_server_killed_inside_a_mutations_transaction_commits_none_of_it(
     console: Path, engine: Engine, network: Network, monkeypatch: pytest.MonkeyPatch
 ) -> None:
