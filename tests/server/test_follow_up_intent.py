@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from agentdesk.domain.errors import NotAllowed
 from agentdesk.domain.follow_up import LOW_SCORE_STEP, FollowUpPolicy, LowScoreAction
-from agentdesk.server import intents
+from agentdesk.server.intents import follow_ups
 from agentdesk.server.tables import ticket
 from tests.server.conftest import pull_all, who
 from tests.server.test_intents import fresh_ticket, kinds, row_of, seen, send, timeline
@@ -28,7 +28,7 @@ def result_args(ticket_id: str, score: int, **more: Any) -> dict[str, Any]:
 @pytest.fixture
 def escalating(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     policy = FollowUpPolicy(low_score=2, on_low_score=LowScoreAction.ESCALATE)
-    monkeypatch.setattr(intents, "_follow_up_policy", lambda: policy)
+    monkeypatch.setattr(follow_ups, "_follow_up_policy", lambda: policy)
     yield
 
 

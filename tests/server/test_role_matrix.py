@@ -1,5 +1,5 @@
 """Who may push what: every role × every intent, through push.push, against a table a reader can
-check against the rules (domain/authority.py and the handlers in server/intents.py).
+check against the rules (domain/authority.py and the handlers in server/intents/).
 
 The rules behind the table:
 * supervisors are read-only: the whole batch is refused (NotAllowed; HTTP 403) whatever it holds;
