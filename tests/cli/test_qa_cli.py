@@ -125,7 +125,8 @@ def test_no_lead_reviews_their_own_tickets(seeded: Path) -> None:
     assert code == 0 and [a["agent"] for a in json.loads(out)["agents"]] == ["张伟"]
     conn = database.connect(seeded)
     with conn:  # drawn by another lead
-        qa_store.add_reviews(conn, {"ag-4": [own.id]}, at=NOW, by="ag-9", period=("a", "b"), seed=1)
+        period = ("2026-11-23", "2026-11-24")
+        qa_store.add_reviews(conn, {"ag-4": [own.id]}, at=NOW, by="ag-9", period=period, seed=1)
     conn.close()
     marks = ["--tone", "3", "--professionalism", "3", "--efficiency", "3", "--compliance", "3"]
     code, _, err = invoke(seeded, "qa", "score", own.number, *marks, "--agent", "chen.jing")

@@ -159,6 +159,9 @@ def test_the_server_refuses_a_leads_draw_or_score_of_their_own_ticket(engine: En
     period = {"period_since": "2026-11-01", "period_until": "2026-12-01", "seed": 1}
     drawn = send(engine, lead, "qa.draw.v1", {"ticket_id": own, **period})
     assert drawn.status == "rejected" and "your own ticket" in drawn.detail
+    vague = {**period, "period_since": "last week"}
+    refused = send(engine, lead, "qa.draw.v1", {"ticket_id": own, **vague})
+    assert refused.status == "rejected" and refused.detail.startswith("period_since:")
     with engine.begin() as conn:  # drawn by another lead
         conn.execute(
             qa_review.insert().values(

@@ -25,11 +25,13 @@ from agentdesk.server.intents.base import (
 )
 from agentdesk.server.tables import qa_review, ticket
 
+DAY = r"^\d{4}-\d{2}-\d{2}$"  # the period a lead drew from, as `qa sample` takes it
+
 
 class QaDraw(IntentArgs):
     ticket_id: str
-    period_since: str
-    period_until: str
+    period_since: str = Field(pattern=DAY)
+    period_until: str = Field(pattern=DAY)
     seed: int = Field(ge=-(2**63), lt=2**63)
 
 
