@@ -30,7 +30,7 @@ import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -1549,6 +1549,7 @@ def load_demo_files(store: Path, directory: Path, now: datetime) -> DemoStats:
         conn.close()
     derive_clocks(store, now)
     load_library(store, now)
+    draw_qa_sample(store, now)
     return DemoStats(
         len(teams), len(agents), len(customers), writer.tickets_written, writer.events_written
     )
@@ -1602,6 +1603,7 @@ def build_demo_store(
         conn.close()
     derive_clocks(store, now)
     load_library(store, now)
+    draw_qa_sample(store, now)
     return DemoStats(
         len(ref.teams), len(ref.agents), people.count, writer.tickets_written, writer.events_written
     )
@@ -1619,6 +1621,49 @@ def derive_clocks(store: Path, now: datetime, progress: Callable[[int], None] | 
         return repo.adopt_policy(parse_policy(texts), texts, now, progress) or 0
     finally:
         repo.engine.dispose()
+
+
+QA_PER_AGENT = 3
+QA_COMMENTS = (
+    "开场问候规范，解决方案清晰。",
+    "回复及时，但未确认客户是否满意。",
+    "语气友好；退款时效说明可以更具体。",
+    "Clear steps; confirm the order number before promising a date.",
+    "Good empathy; close with the follow-up time.",
+)
+
+
+def draw_qa_sample(store: Path, now: datetime) -> int:
+    """The demo lead's QA sample of last week (R8): up to three handled tickets per agent, about
+    two in three of them scored, so the monitor's scorecards and `report qa` have something to
+    show. Seed data like the rest of the set: nothing is queued for the server."""
+    from agentdesk.domain.qa import QaScore, draw_sample
+    from agentdesk.store import qa_store
+
+    conn = database.connect(store)
+    try:
+        found = conn.execute("SELECT id FROM agent WHERE username = ?", (DEMO_LEAD,)).fetchone()
+        if found is None:
+            return 0
+        lead = str(found[0])
+        since, until = now - timedelta(days=7), now
+        handled = qa_store.handled(conn, since.isoformat(), until.isoformat(), None, lead)
+        drawn = draw_sample(handled, QA_PER_AGENT, DEFAULT_SEED)
+        period = (since.astimezone(CHINA_TZ).date().isoformat(),
+                  (until.astimezone(CHINA_TZ).date() + timedelta(days=1)).isoformat())  # fmt: skip
+        with conn:
+            added = qa_store.add_reviews(
+                conn, drawn, at=now, by=lead, period=period, seed=DEFAULT_SEED, queue=False
+            )
+            rng = random.Random(DEFAULT_SEED)
+            for ticket_id in sorted(t for ids in drawn.values() for t in ids):
+                if rng.random() < 2 / 3:
+                    tone, manner, pace, rules = (rng.choice((3, 4, 4, 5, 5)) for _ in range(4))
+                    score = QaScore(tone, manner, pace, rules, rng.choice(QA_COMMENTS))
+                    qa_store.save_score(conn, ticket_id, score, lead, now, queue=False)
+        return added
+    finally:
+        conn.close()
 
 
 def load_library(store: Path, now: datetime) -> None:

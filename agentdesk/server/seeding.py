@@ -1,6 +1,6 @@
 """Fill an empty server database from a local store (the demo set, or a store being promoted to
-the central one): teams, accounts, customers, tickets and their timelines, with the change index
-that lets every client pull them."""
+the central one): teams, accounts, customers, tickets and their timelines, QA reviews, with the
+change index that lets every client pull them."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from agentdesk.server.tables import (
     customer,
     customer_order,
     product,
+    qa_review,
     team,
     ticket,
     ticket_event,
@@ -33,6 +34,7 @@ TEAM_COLUMNS = tuple(c.name for c in team.columns)
 PRODUCT_COLUMNS = tuple(c.name for c in product.columns)
 ORDER_COLUMNS = tuple(c.name for c in customer_order.columns)
 EVENT_COLUMNS = tuple(c.name for c in ticket_event.columns)
+QA_COLUMNS = tuple(c.name for c in qa_review.columns)
 
 
 def seed_from_store(
@@ -53,6 +55,7 @@ def seed_from_store(
         teams_of = _copy_tickets(conn, source)
         counts["tickets"] = len(teams_of)
         counts["events"] = _copy_events(conn, source, teams_of)
+        counts["qa_reviews"] = _copy(conn, source, qa_review, QA_COLUMNS, changes.QA)
     finally:
         source.close()
     return counts
@@ -64,13 +67,17 @@ def _chunks(cursor: sqlite3.Cursor) -> Iterator[list[tuple[Any, ...]]]:
 
 
 def _copy(
-    conn: Connection, source: sqlite3.Connection, table: sa.Table, columns: Sequence[str]
+    conn: Connection,
+    source: sqlite3.Connection,
+    table: sa.Table,
+    columns: Sequence[str],
+    scope: str = changes.ALL,
 ) -> int:
-    """A table everyone sees (scope `all`), column for column."""
+    """A table, column for column, into one scope (by default `all`: everyone sees it)."""
     done = 0
     for rows in _chunks(source.execute(f"SELECT {', '.join(columns)} FROM {table.name}")):
         conn.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
-        changes.record_many(conn, [(table.name, row[0], changes.ALL) for row in rows])
+        changes.record_many(conn, [(table.name, row[0], scope) for row in rows])
         done += len(rows)
     return done
 

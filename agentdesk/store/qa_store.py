@@ -64,8 +64,10 @@ def add_reviews(
     by: str | None,
     period: tuple[str, str],
     seed: int,
+    queue: bool = True,
 ) -> int:
-    """Record the drawn tickets (a ticket already under review keeps its review); how many new."""
+    """Record the drawn tickets (a ticket already under review keeps its review); how many new.
+    `queue=False` for seed data (the demo set), which reaches a server by seeding, not by sync."""
     added = 0
     for agent_id, ticket_ids in drawn.items():
         for ticket_id in ticket_ids:
@@ -74,11 +76,11 @@ def add_reviews(
                 "period_since, period_until, seed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (ticket_id, ticket_id, agent_id, at.isoformat(), by, *period, seed),
             )
-            if inserted.rowcount == 1:
+            added += inserted.rowcount
+            if inserted.rowcount == 1 and queue:
                 args = {"ticket_id": ticket_id, "period_since": period[0],
                         "period_until": period[1], "seed": seed}  # fmt: skip
                 outbox.enqueue_sql(conn, "qa.draw.v1", args, ticket_id, at)
-                added += 1
     return added
 
 
@@ -112,7 +114,12 @@ def _review(row: Sequence[Any]) -> Review:
 
 
 def save_score(
-    conn: sqlite3.Connection, ticket_id: str, score: QaScore, scorer_id: str, at: datetime
+    conn: sqlite3.Connection,
+    ticket_id: str,
+    score: QaScore,
+    scorer_id: str,
+    at: datetime,
+    queue: bool = True,
 ) -> bool:
     """Score (or re-score) a drawn review; False when the ticket was never drawn."""
     values = {name: getattr(score, name) for name in DIMENSIONS}
@@ -123,6 +130,8 @@ def save_score(
     )
     if found.rowcount != 1:
         return False
+    if not queue:
+        return True
     args = {"ticket_id": ticket_id, **values, "comment": score.comment}
     outbox.enqueue_sql(conn, "qa.score.v1", args, ticket_id, at)
     return True

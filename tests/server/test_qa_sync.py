@@ -16,9 +16,11 @@ from sqlalchemy.engine import Engine
 
 from agentdesk.domain.clock import FrozenClock
 from agentdesk.domain.model import EventKind, RootCause
+from agentdesk.io import demo_data
 from agentdesk.io.policy_files import SHIPPED_POLICY_DIR, load_policy
-from agentdesk.server import accounts
+from agentdesk.server import accounts, db
 from agentdesk.server.app import create_app
+from agentdesk.server.seeding import seed_from_store
 from agentdesk.server.tables import qa_review, ticket
 from agentdesk.store import database, qa_store
 from agentdesk.store.repository import Repository
@@ -172,3 +174,29 @@ def test_the_server_refuses_a_leads_draw_or_score_of_their_own_ticket(engine: En
     marks = {"tone": 5, "professionalism": 5, "efficiency": 5, "compliance": 5}
     scored = send(engine, lead, "qa.score.v1", {"ticket_id": own, **marks})
     assert scored.status == "rejected" and "your own ticket" in scored.detail
+
+
+def test_seeding_from_the_demo_brings_its_qa_reviews_to_supervisors_only(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The demo lead's sample comes with the demo set: `server seed` copies it, and the
+    supervisor's first sync shows the same scorecards as the demo store (`report qa`)."""
+    demo = tmp_path / "demo.db"
+    database.upgrade(demo)
+    demo_data.load_demo_files(demo, Path(__file__).parents[2] / "data" / "demo", NOW)
+    db.upgrade(db_url)
+    server = db.make_engine(db_url)
+    with server.begin() as conn:
+        counts = seed_from_store(conn, demo, accounts.hash_password(PASSWORD), NOW)
+    in_demo = rows(demo, "SELECT count(*) FROM qa_review")[0][0]
+    assert counts["qa_reviews"] == in_demo > 0
+    with TestClient(create_app(server, FrozenClock(NOW))) as http:
+        consoles = Consoles(http, tmp_path)
+        consoles.sync(demo_data.DEMO_SUPERVISOR)
+        consoles.sync(demo_data.DEMO_AGENT)
+    server.dispose()
+    supervisor = consoles.store(demo_data.DEMO_SUPERVISOR)
+    assert (
+        invoke(supervisor, "report", "qa", "--json")[1] == invoke(demo, "report", "qa", "--json")[1]
+    )
+    assert rows(consoles.store(demo_data.DEMO_AGENT), "SELECT count(*) FROM qa_review") == [(0,)]

@@ -356,3 +356,24 @@ def test_migrates_a_new_store_and_needs_an_aware_now(tmp_path: Path) -> None:
     stats = build_demo_store(store, 50, NOW)
     assert stats.tickets == 50
     assert database.store_revision(store) == database.HEAD_REVISION
+
+
+def test_the_demo_lead_has_drawn_and_partly_scored_last_weeks_qa_sample(
+    db: sqlite3.Connection,
+) -> None:
+    lead = db.execute("SELECT id FROM agent WHERE username = ?", (demo_data.DEMO_LEAD,)).fetchone()
+    reviews = db.execute(
+        "SELECT q.agent_id, q.drawn_by, q.scored_at, q.tone, t.status, t.assignee_id, "
+        "t.resolved_at FROM qa_review q JOIN ticket t ON t.id = q.ticket_id"
+    ).fetchall()
+    per_agent = Counter(r["agent_id"] for r in reviews)
+    assert len(per_agent) >= 5 and max(per_agent.values()) == demo_data.QA_PER_AGENT
+    assert all(r["drawn_by"] == lead["id"] and r["agent_id"] != lead["id"] for r in reviews)
+    assert all(r["assignee_id"] == r["agent_id"] for r in reviews)
+    assert all(r["status"] in ("resolved", "closed") for r in reviews)
+    week_ago = (NOW - timedelta(days=7)).isoformat()
+    assert all(week_ago <= r["resolved_at"] < NOW.isoformat() for r in reviews)
+    scored = [r for r in reviews if r["scored_at"] is not None]
+    assert 0 < len(scored) < len(reviews) and all(3 <= r["tone"] <= 5 for r in scored)
+    queued = db.execute("SELECT count(*) FROM outbox WHERE name LIKE 'qa.%'").fetchone()[0]
+    assert queued == 0  # seed data: a server gets it by seeding
