@@ -1000,12 +1000,13 @@ class TicketFactory:
             events.append(self._status(final, at, current, Status.RESOLVED))
             if status is Status.CLOSED and plan.closed is not None:
                 closed_at = max(plan.closed, at + 1200)
-                if follow_up:
+                if follow_up:  # the customer's score and words (R10), before the close
                     zh, en_text = _pick(rng, FOLLOW_UPS)
                     score = _pick(rng, (5, 5, 5, 4, 4, 3))
-                    body = (en_text if en else zh).format(score=score)
-                    data = f'{{"csat": {score}, "follow_up": true}}'
-                    events.append(self._event(EventKind.NOTE, final, closed_at - 600, body, data))
+                    body = en_text if en else zh
+                    data = _DATA_JSON.encode({"comment": body, "score": score})
+                    kind = EventKind.FOLLOW_UP_RESULT
+                    events.append(self._event(kind, final, closed_at - 600, body, data))
                 events.append(self._status(final, closed_at, Status.RESOLVED, Status.CLOSED))
         return events
 

@@ -910,15 +910,9 @@ NOTES = (
         "Call-back not answered; sent a text with the progress.",
     ),
 )
-FOLLOW_UPS = (
-    (
-        "回访完成：客户对处理结果满意（{score} 分）。",
-        "Follow-up done: the customer is satisfied ({score}/5).",
-    ),
-    (
-        "回访完成：客户认可处理结果（{score} 分），对响应速度有改进建议。",
-        "Follow-up done: outcome accepted ({score}/5); the customer would like faster answers.",
-    ),
+FOLLOW_UPS = (  # the customer's own words at the follow-up call
+    ("处理结果很满意，谢谢。", "Happy with how it was handled, thank you."),
+    ("问题解决了，希望以后响应能再快一点。", "Solved; faster answers next time, please."),
 )
 TIER_NAMES = {"standard": ("普通", "standard"), "silver": ("银卡", "silver"),
               "gold": ("金卡", "gold"), "vip": ("VIP", "VIP")}  # fmt: skip
