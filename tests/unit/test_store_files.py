@@ -73,3 +73,57 @@ def test_a_store_from_a_newer_agentdesk_is_refused_untouched(tmp_path: Path) -> 
     with pytest.raises(AgentdeskError, match="newer agentdesk"):
         database.open_store(path)
     assert path.read_bytes() == before
+
+
+def test_reviews_drawn_before_qa_synced_are_queued_for_the_server(tmp_path: Path) -> None:
+    """Migration 0015: a lead's reviews from before QA reviews synced go out with the next sync
+    (a draw each, and a score for the scored one), after the edits already waiting."""
+    import json
+
+    from alembic import command
+
+    from agentdesk.store.migrations import alembic_config
+
+    path = tmp_path / "older.db"
+    engine = database.make_engine(path)
+    with engine.connect() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0014")
+        conn.commit()
+    engine.dispose()
+    raw = sqlite3.connect(path)  # foreign keys off: the reviewed tickets do not matter here
+    raw.execute(
+        "INSERT INTO sync_state (id, client_id, next_mutation_id, acked_mutation_id, "
+        "protocol_version, schema_version) VALUES (1, 'c-1', 8, 7, 1, '0014')"
+    )
+    columns = "ticket_id, agent_id, drawn_at, drawn_by, period_since, period_until, seed"
+    raw.execute(
+        f"INSERT INTO qa_review ({columns}, scored_at, tone, professionalism, efficiency, "
+        "compliance, comment) VALUES ('t-1', 'ag-1', '2026-11-20T01:00:00+00:00', 'ag-4', "
+        "'2026-11-01', '2026-11-20', 42, '2026-11-21T02:00:00+00:00', 4, 5, 3, 4, '语气好')"
+    )
+    raw.execute(
+        f"INSERT INTO qa_review ({columns}) VALUES ('t-2', 'ag-2', '2026-11-20T01:00:00+00:00', "
+        "'ag-4', '2026-11-01', '2026-11-20', 42)"
+    )
+    raw.commit()
+    raw.close()
+    database.upgrade(path)
+    conn = database.connect(path)
+    queued = conn.execute(
+        "SELECT mutation_id, name, ticket_id, state, args_json FROM outbox ORDER BY mutation_id"
+    ).fetchall()
+    next_id = conn.execute("SELECT next_mutation_id FROM sync_state").fetchone()[0]
+    reviews = conn.execute("SELECT id, ticket_id, tone FROM qa_review ORDER BY id").fetchall()
+    conn.close()
+    assert [(q[0], q[1], q[2], q[3]) for q in queued] == [
+        (8, "qa.draw.v1", "t-1", "pending"),
+        (9, "qa.score.v1", "t-1", "pending"),
+        (10, "qa.draw.v1", "t-2", "pending"),
+    ]
+    assert json.loads(queued[1][4]) == {
+        "ticket_id": "t-1", "tone": 4, "professionalism": 5, "efficiency": 3, "compliance": 4,
+        "comment": "语气好",
+    }  # fmt: skip
+    assert next_id == 11 and reviews == [("t-1", "t-1", 4), ("t-2", "t-2", None)]
