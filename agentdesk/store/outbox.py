@@ -46,15 +46,20 @@ def enqueue(
     return mutation_id
 
 
-def enqueue_sql(
-    conn: sqlite3.Connection, name: str, args: dict[str, Any], ticket_id: str | None, now: datetime
-) -> int:
-    """`enqueue` for code that writes the store through sqlite3 (in the caller's transaction)."""
+def ensure_sync_state(conn: sqlite3.Connection) -> None:
+    """`sync_state` through sqlite3: the single row, made on first use as `sync_state` does."""
     conn.execute(
         "INSERT OR IGNORE INTO sync_state (id, client_id, next_mutation_id, acked_mutation_id, "
         "protocol_version, schema_version) VALUES (1, ?, 1, 0, 1, ?)",
         (str(uuid.uuid4()), HEAD_REVISION),
     )
+
+
+def enqueue_sql(
+    conn: sqlite3.Connection, name: str, args: dict[str, Any], ticket_id: str | None, now: datetime
+) -> int:
+    """`enqueue` for code that writes the store through sqlite3 (in the caller's transaction)."""
+    ensure_sync_state(conn)
     (mutation_id,) = conn.execute(
         "UPDATE sync_state SET next_mutation_id = next_mutation_id + 1 WHERE id = 1 "
         "RETURNING next_mutation_id - 1"

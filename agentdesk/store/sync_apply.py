@@ -16,7 +16,6 @@ import itertools
 import json
 import operator
 import sqlite3
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,8 +24,7 @@ from agentdesk.domain import deadlines
 from agentdesk.domain.clocks import Happening, happenings_from_rows, ticket_clocks
 from agentdesk.domain.model import TIMELINE_ID_ARGS
 from agentdesk.domain.sla_policy import SlaPolicy
-from agentdesk.store import clock_store, search_index
-from agentdesk.store.database import HEAD_REVISION
+from agentdesk.store import clock_store, outbox, search_index
 
 # local table: (columns taken from the server row, in order); `id` first
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -160,17 +158,11 @@ def _apply_changes(
 
 
 def _save_cursor(conn: sqlite3.Connection, cursor: str, acknowledged: int) -> None:
-    saved = conn.execute(
+    outbox.ensure_sync_state(conn)  # a store that never queued an edit has none yet
+    conn.execute(
         "UPDATE sync_state SET pull_cursor = ?, acked_mutation_id = max(acked_mutation_id, ?) "
         "WHERE id = 1",
         (cursor, acknowledged),
-    )
-    if saved.rowcount:
-        return
-    conn.execute(  # a store that never queued an edit has no sync state yet
-        "INSERT INTO sync_state (id, client_id, next_mutation_id, acked_mutation_id, "
-        "pull_cursor, protocol_version, schema_version) VALUES (1, ?, 1, 0, ?, 1, ?)",
-        (str(uuid.uuid4()), cursor, HEAD_REVISION),
     )
 
 

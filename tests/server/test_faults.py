@@ -302,14 +302,15 @@ def pushes(network: Network) -> list[Fate]:
 # -- T1: the server dies mid-push, before it commits ----------------------------------------------
 
 
-def refuse_pushes(count: int) -> Callable[[httpx.Request], Fate]:
-    """The first `count` pushes never reach the server (it is down); everything else goes."""
+def first_pushes(count: int, fate: Fate) -> Callable[[httpx.Request], Fate]:
+    """The first `count` pushes meet `fate` ("refuse": they never reach the server, it is down;
+    "lose_answer": handled, the answer never comes back); everything else goes."""
     left = [count]
 
     def plan(request: httpx.Request) -> Fate:
         if request.url.path == "/v1/sync/push" and left[0] > 0:
             left[0] -= 1
-            return "refuse"
+            return fate
         return "ok"
 
     return plan
@@ -324,7 +325,7 @@ def test_t1_a_push_the_dead_server_never_got_is_resent_and_applied_once(
     note(console, REFUND, "Called the bank")
     move(console, REFUND, Status.IN_PROGRESS)
     queued = outbox_states(console)
-    network.plan = refuse_pushes(refused)
+    network.plan = first_pushes(refused, "refuse")
     client = network.client()
     if refused == client.attempts:  # down for the whole round: it stops, the outbox stays
         with pytest.raises(SyncProblem) as stopped:
@@ -340,19 +341,6 @@ def test_t1_a_push_the_dead_server_never_got_is_resent_and_applied_once(
     assert_converged(console, network)
 
 
-def lose_first_push_answer() -> Callable[[httpx.Request], Fate]:
-    """The server handles the first push, and its answer never comes back."""
-    left = [1]
-
-    def plan(request: httpx.Request) -> Fate:
-        if request.url.path == "/v1/sync/push" and left[0] > 0:
-            left[0] -= 1
-            return "lose_answer"
-        return "ok"
-
-    return plan
-
-
 def test_t2_a_refused_edit_whose_answer_was_lost_ends_refused_at_the_console(
     console: Path, engine: Engine, network: Network, tmp_path: Path
 ) -> None:
@@ -364,7 +352,7 @@ def test_t2_a_refused_edit_whose_answer_was_lost_ends_refused_at_the_console(
     claim(console, VACUUM, "zhang.wei")
     sync_round(console, network.client(), POLICY, EPOCH)
     claim(emma, VACUUM, "emma.clark")  # before she has seen zhang's claim
-    network.plan = lose_first_push_answer()
+    network.plan = first_pushes(1, "lose_answer")
     sync_round(emma, network.client("emma.clark"), POLICY, EPOCH)
     assert pushes(network)[-2:] == ["lose_answer", "ok"]
     assert list(outbox_states(emma).values()) == ["conflict"]

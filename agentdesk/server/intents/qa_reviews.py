@@ -51,11 +51,12 @@ def qa_draw(conn: Connection, who: Account, args: QaDraw, now: datetime) -> Outc
     """A ticket a lead drew for QA review: one the server knows as handled (resolved or closed,
     by an agent), reviewed as that agent's. Drawn before (by anyone): it keeps its first review
     and score, sent again so the drawing console holds the server's."""
-    qa.check_can_score(agent_of(who))
+    lead = agent_of(who)
+    qa.check_can_score(lead)
     row = locked_ticket(conn, args.ticket_id)
     if row["assignee_id"] is None or row["status"] not in HANDLED_STATUSES:
         raise ValidationFailed("qa.not_handled", number=row["number"])
-    qa.check_not_own(agent_of(who), row["assignee_id"], row["number"])
+    qa.check_not_own(lead, row["assignee_id"], row["number"])
     if not exists(conn, qa_review, row["id"]):
         conn.execute(
             qa_review.insert().values(
@@ -70,7 +71,8 @@ def qa_draw(conn: Connection, who: Account, args: QaDraw, now: datetime) -> Outc
 
 def qa_score(conn: Connection, who: Account, args: QaScoring, now: datetime) -> Outcome:
     """A lead's score of a drawn review; scoring again replaces it (the last one wins)."""
-    qa.check_can_score(agent_of(who))
+    lead = agent_of(who)
+    qa.check_can_score(lead)
     score = qa.QaScore(
         args.tone, args.professionalism, args.efficiency, args.compliance, args.comment.strip()
     )
@@ -81,7 +83,7 @@ def qa_score(conn: Connection, who: Account, args: QaScoring, now: datetime) -> 
     agent_id = reviewed.scalar()
     if agent_id is None:
         raise NotFound("qa.not_drawn", number=shown)
-    qa.check_not_own(agent_of(who), agent_id, shown)
+    qa.check_not_own(lead, agent_id, shown)
     conn.execute(
         qa_review.update()
         .where(qa_review.c.id == args.ticket_id)

@@ -27,19 +27,21 @@ COLUMNS = (
     "agent_id, drawn_at, drawn_by, period_since, period_until, seed, scored_at, scorer_id, "
     "tone, professionalism, efficiency, compliance, comment"
 )
+COLUMNS_DDL = (  # the columns after the key, the same in 0014's table and this one
+    "agent_id VARCHAR NOT NULL, "
+    "drawn_at VARCHAR NOT NULL, drawn_by VARCHAR, "
+    "period_since VARCHAR NOT NULL, period_until VARCHAR NOT NULL, seed INTEGER NOT NULL, "
+    "scored_at VARCHAR, scorer_id VARCHAR, "
+    "tone INTEGER, professionalism INTEGER, efficiency INTEGER, compliance INTEGER, "
+    "comment VARCHAR NOT NULL DEFAULT ''"
+)
 
 
 def upgrade() -> None:
     op.execute("ALTER TABLE qa_review RENAME TO qa_review_0014")
     op.execute(
         "CREATE TABLE qa_review ("
-        "id VARCHAR PRIMARY KEY, ticket_id VARCHAR NOT NULL UNIQUE, "
-        "agent_id VARCHAR NOT NULL, "
-        "drawn_at VARCHAR NOT NULL, drawn_by VARCHAR, "
-        "period_since VARCHAR NOT NULL, period_until VARCHAR NOT NULL, seed INTEGER NOT NULL, "
-        "scored_at VARCHAR, scorer_id VARCHAR, "
-        "tone INTEGER, professionalism INTEGER, efficiency INTEGER, compliance INTEGER, "
-        "comment VARCHAR NOT NULL DEFAULT '')"
+        f"id VARCHAR PRIMARY KEY, ticket_id VARCHAR NOT NULL UNIQUE, {COLUMNS_DDL})"
     )
     op.execute(
         f"INSERT INTO qa_review (id, ticket_id, {COLUMNS}) "
@@ -100,14 +102,8 @@ def downgrade() -> None:
     op.execute("DROP INDEX ix_qa_review_agent")
     op.execute("ALTER TABLE qa_review RENAME TO qa_review_0015")
     op.execute(
-        "CREATE TABLE qa_review ("
-        "ticket_id VARCHAR PRIMARY KEY REFERENCES ticket (id), "
-        "agent_id VARCHAR NOT NULL, "
-        "drawn_at VARCHAR NOT NULL, drawn_by VARCHAR, "
-        "period_since VARCHAR NOT NULL, period_until VARCHAR NOT NULL, seed INTEGER NOT NULL, "
-        "scored_at VARCHAR, scorer_id VARCHAR, "
-        "tone INTEGER, professionalism INTEGER, efficiency INTEGER, compliance INTEGER, "
-        "comment VARCHAR NOT NULL DEFAULT '')"
+        f"CREATE TABLE qa_review (ticket_id VARCHAR PRIMARY KEY REFERENCES ticket (id), "
+        f"{COLUMNS_DDL})"
     )
     op.execute(
         f"INSERT INTO qa_review (ticket_id, {COLUMNS}) SELECT ticket_id, {COLUMNS} "
