@@ -16,8 +16,10 @@ What is measured:
   `pull.pull` alone (no HTTP, no JSON) on the first pages, called in this process.
 - idle rounds (`idle_round_ms_p50`, p95): IDLE_ROUNDS more rounds of that console with nothing
   to push or pull.
-- load: --agents simulated consoles (asyncio, one httpx.AsyncClient each, no local store) share
-  the demo's agent accounts round-robin, each with its own client id, signed in and caught up to
+- load: --agents simulated consoles (asyncio, one httpx.AsyncClient each, no local store), one
+  agent account each in an organisation of teams of --team-size (benchmarks/sync_staff.py
+  restaffs the demo store; 0 keeps the demo's three teams and shares their agent accounts
+  round-robin), each with its own client id, signed in and caught up to
   the head of their team's changes before the timed part. Over --minutes each runs a round (push
   what is queued, then pull every page) every --interval seconds from a random phase, and makes
   --edits-per-minute notes (Poisson) on open tickets of its team, each pushed by a round right
@@ -55,6 +57,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from benchmarks.queue import CACHE, build
+from benchmarks.sync_staff import staffed_store
 
 if TYPE_CHECKING:
     from agentdesk.domain.sla_policy import SlaPolicy
@@ -617,6 +620,9 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=30.0, help="seconds between rounds")
     parser.add_argument("--edits-per-minute", type=float, default=3.0)
     parser.add_argument("--push-on-edit", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument(
+        "--team-size", type=int, default=15, help="agents per team; 0: the demo's three teams"
+    )
     parser.add_argument("--sign-in-each", action="store_true", help="a session per console")
     parser.add_argument("--bootstrap-as", default=DEMO_LEAD, help="default: the demo lead")
     parser.add_argument("--rebuild", action="store_true")
@@ -625,7 +631,10 @@ def main() -> None:
     args = parser.parse_args()
 
     store, built = store_for(args.tickets, args.rebuild)
+    if args.team_size > 0 and not args.skip_load:
+        store = staffed_store(store, args.agents, args.team_size)
     figures: dict[str, Any] = {"tickets": args.tickets, "workers": args.workers}
+    figures["team_size"] = args.team_size or None
     if built is not None:
         figures["build_seconds"] = built
     workdir = Path(tempfile.mkdtemp(prefix="agentdesk-sync-"))
