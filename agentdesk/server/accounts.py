@@ -271,19 +271,23 @@ def _DUMMY_HASH() -> str:
     return str(_hasher().hash(secrets.token_hex(16)))  # type: ignore[attr-defined]
 
 
+# Every request asks it: built once, the token's hash and the time bound per call.
+TOKEN_ACCOUNT = (
+    _accounts_query()
+    .join(session_token, session_token.c.account_id == account.c.id)
+    .where(
+        session_token.c.token_hash == sa.bindparam("token_hash"),
+        session_token.c.revoked_at.is_(None),
+        session_token.c.expires_at > sa.bindparam("now"),
+        account.c.active.is_(True),
+    )
+)
+
+
 def account_for_token(conn: Connection, token: str, now: datetime) -> Account:
     """The account a live token belongs to; AuthFailed for anything else."""
-    query = (
-        _accounts_query()
-        .join(session_token, session_token.c.account_id == account.c.id)
-        .where(
-            session_token.c.token_hash == token_hash(token),
-            session_token.c.revoked_at.is_(None),
-            session_token.c.expires_at > utc(now),
-            account.c.active.is_(True),
-        )
-    )
-    row = conn.execute(query).mappings().first()
+    bound = {"token_hash": token_hash(token), "now": utc(now)}
+    row = conn.execute(TOKEN_ACCOUNT, bound).mappings().first()
     if row is None:
         raise AuthFailed("error.token_invalid")
     return _account(row)

@@ -9,6 +9,9 @@ which name dependencies defined inside `create_app`.)
 
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,7 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, TypeAdapter
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from typing_extensions import TypedDict
 
@@ -147,6 +150,14 @@ def _account_out(who: Account) -> AccountOut:
     )
 
 
+@dataclass(frozen=True)
+class Caller:
+    """A signed-in request: who sent it, and the database connection it works on."""
+
+    account: Account
+    conn: Connection
+
+
 def create_app(
     engine: Engine, clock: Clock | None = None, sweep_every: float | None = None
 ) -> FastAPI:
@@ -163,14 +174,22 @@ def create_app(
 
     scheme = HTTPBearer(auto_error=False, description="the token from /v1/auth/login")
 
-    def bearer(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(scheme)]) -> str:
+    async def bearer(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(scheme)],
+    ) -> str:  # no I/O: answered on the event loop, not in a worker thread
         if credentials is None or not credentials.credentials.strip():
             raise AuthFailed("error.token_missing")
         return credentials.credentials.strip()
 
-    def signed_in(token: Annotated[str, Depends(bearer)]) -> Account:
+    @contextmanager
+    def signed_in(token: str) -> Iterator[Caller]:
+        """The account behind the token, and the pooled connection the request then works on
+        (one checkout per request; the sign-in read's transaction is still open). Entered in
+        the route's own thread, not as a dependency: a connection held from a dependency's
+        thread until the route got one of its own would let a burst of requests take every
+        pooled connection and every worker thread, each waiting for the other."""
         with engine.connect() as conn:
-            return accounts.account_for_token(conn, token, clock.now())
+            yield Caller(accounts.account_for_token(conn, token, clock.now()), conn)
 
     @app.get("/healthz", response_model=Health)
     def healthz() -> Health:
@@ -193,23 +212,28 @@ def create_app(
             accounts.sign_out(conn, token, clock.now())
 
     @app.get("/v1/auth/whoami", response_model=WhoAmI)
-    def whoami(who: Annotated[Account, Depends(signed_in)]) -> WhoAmI:
-        with engine.connect() as conn:
-            scopes = accounts.visible_team_codes(conn, who)
-        return WhoAmI(account=_account_out(who), scopes=scopes)
+    def whoami(token: Annotated[str, Depends(bearer)]) -> WhoAmI:
+        with signed_in(token) as caller:
+            scopes = accounts.visible_team_codes(caller.conn, caller.account)
+        return WhoAmI(account=_account_out(caller.account), scopes=scopes)
 
     @app.post("/v1/sync/push", response_model=PushResponse)
     def sync_push(
-        body: PushRequest, who: Annotated[Account, Depends(signed_in)]
+        body: PushRequest, token: Annotated[str, Depends(bearer)]
     ) -> PushResponse | JSONResponse:
         """Apply the client's mutations in order, each exactly once; outcomes per item."""
+        with signed_in(token) as caller:
+            return _pushed(body, caller)
+
+    def _pushed(body: PushRequest, caller: Caller) -> PushResponse | JSONResponse:
         if body.protocol_version != PROTOCOL_VERSION:
             raise push.UnsupportedVersion("error.protocol", version=body.protocol_version)
         if len(body.mutations) > push.MAX_BATCH:
             message = t("error.batch_too_large", count=len(body.mutations), maximum=push.MAX_BATCH)
             return JSONResponse({"error": "error.batch_too_large", "message": message}, 413)
         mutations = [push.Mutation(m.id, m.uuid, m.name, m.args) for m in body.mutations]
-        done = push.push(engine, who, body.client_id, mutations, clock.now())
+        caller.conn.rollback()  # ends the sign-in read: each mutation takes a transaction
+        done = push.push_on(caller.conn, caller.account, body.client_id, mutations, clock.now())
         return PushResponse(
             last_mutation_id=done.last_mutation_id,
             results=[
@@ -227,21 +251,20 @@ def create_app(
 
     @app.get("/v1/sync/pull", response_model=PullResponse)
     def sync_pull(
-        who: Annotated[Account, Depends(signed_in)],
+        token: Annotated[str, Depends(bearer)],
         cursor: Annotated[str | None, Query(max_length=2048)] = None,
         limit: Annotated[int, Query(ge=1, le=pull.MAX_LIMIT)] = 500,
         client_id: Annotated[str | None, Query(max_length=64)] = None,
     ) -> Response:
         """Changes visible to the signed-in account since `cursor` (none: from the start), and
         the last mutation of `client_id` the server applied (0 for another account's client)."""
-        with engine.connect() as conn:
-            acknowledged = pull.acknowledged(conn, who, client_id)
-            page = pull.pull(conn, who, cursor, limit)
+        with signed_in(token) as caller:
+            page = pull.pull(caller.conn, caller.account, cursor, limit, client_id)
         body: _PullBody = {
             "cursor": page.cursor,
             "has_more": page.has_more,
             "reset": page.reset,
-            "last_mutation_id": acknowledged,
+            "last_mutation_id": page.acknowledged,
             "changes": page.changes,  # type: ignore[typeddict-item]  # the same keys
         }
         # Serialized as PullResponse (the documented schema), straight from the page's dicts:

@@ -36,37 +36,28 @@ def record_many(conn: Connection, changes: list[tuple[str, str, str]], op: str =
     transaction's id (the pull's commit-safe horizon needs it)."""
     for start in range(0, len(changes), 500):
         chunk = changes[start : start + 500]
-        _forget_previous(conn, chunk)
+        if conn.dialect.name == "postgresql":
+            types, ids, scopes = (list(column) for column in zip(*chunk, strict=True))
+            conn.execute(RECORD_PG, {"types": types, "ids": ids, "scopes": scopes, "op": op})
+            continue
+        key = sa.tuple_(change_index.c.entity_type, change_index.c.entity_id, change_index.c.scope)
+        conn.execute(change_index.delete().where(key.in_(chunk)))
         rows = [{"entity_type": t, "entity_id": i, "scope": s, "op": op} for t, i, s in chunk]
-        conn.execute(change_index.insert().values(xid=_xid(conn)), rows)
+        conn.execute(change_index.insert(), rows)
 
 
-# PostgreSQL: the rows an IN list of row values would find, one unique-index probe per change
-# (a scalar subquery is never turned into a join), without planning an OR of up to 500 probes
-# (~60 ms each time) nor a hash join that reads the whole change index.
-FORGET_PREVIOUS_PG = sa.text(
-    "DELETE FROM change_index WHERE seq = ANY(ARRAY("
-    "SELECT (SELECT c.seq FROM change_index AS c WHERE c.entity_type = d.entity_type "
-    "AND c.entity_id = d.entity_id AND c.scope = d.scope) "
+# PostgreSQL: one statement per chunk, the same text whatever its size (arrays, not a list of
+# values: prepared once per connection). A change already in the index takes a new seq (DEFAULT:
+# the next of the sequence) and this transaction's id, which moves it to the end of the order.
+RECORD_PG = sa.text(
+    "INSERT INTO change_index (entity_type, entity_id, scope, op, xid) "
+    "SELECT d.entity_type, d.entity_id, d.scope, CAST(:op AS text), "
+    "pg_current_xact_id()::text::bigint "
     "FROM unnest(CAST(:types AS text[]), CAST(:ids AS text[]), CAST(:scopes AS text[])) "
-    "AS d (entity_type, entity_id, scope)))"
+    "AS d (entity_type, entity_id, scope) "
+    "ON CONFLICT ON CONSTRAINT ux_change_entity_scope "
+    "DO UPDATE SET seq = DEFAULT, op = EXCLUDED.op, xid = EXCLUDED.xid"
 )
-
-
-def _forget_previous(conn: Connection, chunk: list[tuple[str, str, str]]) -> None:
-    """Delete the rows these (entity_type, entity_id, scope) changes replace."""
-    if conn.dialect.name == "postgresql":
-        types, ids, scopes = (list(column) for column in zip(*chunk, strict=True))
-        conn.execute(FORGET_PREVIOUS_PG, {"types": types, "ids": ids, "scopes": scopes})
-        return
-    key = sa.tuple_(change_index.c.entity_type, change_index.c.entity_id, change_index.c.scope)
-    conn.execute(change_index.delete().where(key.in_(chunk)))
-
-
-def _xid(conn: Connection) -> sa.TextClause | None:
-    if conn.dialect.name == "postgresql":
-        return sa.text("pg_current_xact_id()::text::bigint")
-    return None
 
 
 def moved(conn: Connection, entity_type: str, entity_id: str, old: str, new: str) -> None:

@@ -32,16 +32,21 @@ def redacted(url: str) -> str:
         return url.split("@")[-1]
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(
+    url: str, pool_size: int = 10, max_overflow: int = 20, pool_timeout: float = 30.0
+) -> Engine:
+    """An engine with a pool of `pool_size` connections (+ `max_overflow` in a rush) per
+    process; a request waits up to `pool_timeout` seconds for one."""
     url = normalize_url(url)
+    pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 5})
+        engine = sa.create_engine(url, connect_args={"timeout": 5}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         # One writer at a time, taken at BEGIN: a push's read of the client's last mutation id
         # and its write can never interleave with another push's.
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return sa.create_engine(url, pool_pre_ping=True, **pool)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: object) -> None:
@@ -91,6 +96,18 @@ def check_current(engine: Engine) -> None:
         raise AgentdeskError(
             "error.db_not_upgraded", url=redacted(str(engine.url)), revision=found or "—"
         )
+
+
+def insert_or_skip(conn: sa.Connection, table: sa.Table) -> Any:
+    """INSERT into `table` that skips a row whose key is already there (ON CONFLICT DO NOTHING,
+    the same on both backends); add `.returning(...)` to learn whether it wrote."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing()
 
 
 def _first_line(exc: Exception) -> str:

@@ -72,6 +72,35 @@ class Page:
     cursor: str
     has_more: bool
     reset: bool
+    acknowledged: int = 0  # the last mutation of the pulling client the server applied
+
+
+@dataclass(frozen=True)
+class _Standing:
+    """What a pull reads before its page, in one round trip."""
+
+    epoch: str
+    cursor_secret: str
+    last_seq: int  # the newest change
+    acknowledged: int
+
+
+def _meta_value(key: str) -> Any:
+    return sa.select(server_meta.c.value).where(server_meta.c.key == key).scalar_subquery()
+
+
+# Built once, parameters bound per call: a pull runs it every page.
+STANDING = sa.select(
+    _meta_value("epoch"),
+    _meta_value("cursor_secret"),
+    sa.select(sa.func.coalesce(sa.func.max(change_index.c.seq), 0)).scalar_subquery(),
+    sa.select(sync_client.c.last_mutation_id)
+    .where(
+        sync_client.c.client_id == sa.bindparam("client_id"),
+        sync_client.c.account_id == sa.bindparam("account_id"),
+    )
+    .scalar_subquery(),
+)
 
 
 def scopes_of(conn: Connection, who: Account) -> list[str]:
@@ -82,40 +111,30 @@ def scopes_of(conn: Connection, who: Account) -> list[str]:
     )
 
 
-def pull(conn: Connection, who: Account, cursor: str | None, limit: int) -> Page:
+def pull(
+    conn: Connection, who: Account, cursor: str | None, limit: int, client_id: str | None = None
+) -> Page:
+    """The page after `cursor` (none: from the start); with the last mutation of `client_id`
+    applied, read before the page: every change it made is on this page or a later one (0 for
+    another account's client)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed("error.bad_limit", limit=limit, maximum=MAX_LIMIT)
-    meta = _meta(conn)
+    found = conn.execute(STANDING, {"client_id": client_id or "", "account_id": who.id}).one()
+    standing = _Standing(found[0], found[1], int(found[2] or 0), int(found[3] or 0))
     scopes = scopes_of(conn, who)
     backend = conn.dialect.name
     position, reset = START, False
     if cursor:
-        position, reset = _read_cursor(conn, cursor, meta, backend, scopes)
+        position, reset = _read_cursor(cursor, standing, backend, scopes)
     rows = _page(conn, scopes, position, limit + 1, backend)
     has_more = len(rows) > limit
     rows = rows[:limit]
     if rows:
         last = rows[-1]
         position = Position(int(last["xid"] or 0), int(last["seq"]))
-    found = _entities(conn, rows)
-    return Page(found, _write_cursor(meta, backend, position, scopes), has_more, reset)
-
-
-def acknowledged(conn: Connection, who: Account, client_id: str | None) -> int:
-    """The last mutation id applied for `client_id` when it pushes as `who` (read before the
-    page: every change it made is committed, delivered on this page or a later one)."""
-    if not client_id:
-        return 0
-    found = conn.execute(
-        sa.select(sync_client.c.last_mutation_id).where(
-            sync_client.c.client_id == client_id, sync_client.c.account_id == who.id
-        )
-    ).scalar()
-    return int(found or 0)
-
-
-def _meta(conn: Connection) -> dict[str, str]:
-    return {row.key: row.value for row in conn.execute(sa.select(server_meta))}
+    entities = _entities(conn, rows)
+    cursor_out = _write_cursor(standing, backend, position, scopes)
+    return Page(entities, cursor_out, has_more, reset, standing.acknowledged)
 
 
 def _page(
@@ -176,22 +195,22 @@ def _scope_hash(scopes: list[str]) -> str:
     return hashlib.sha256("\n".join(scopes).encode()).hexdigest()[:16]
 
 
-def _write_cursor(meta: dict[str, str], backend: str, at: Position, scopes: list[str]) -> str:
+def _write_cursor(standing: _Standing, backend: str, at: Position, scopes: list[str]) -> str:
     body = {
         "v": CURSOR_VERSION,
-        "epoch": meta["epoch"],
+        "epoch": standing.epoch,
         "backend": backend,
         "xid": at.xid,
         "seq": at.seq,
         "scopes": _scope_hash(scopes),
     }
     raw = json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
-    mac = hmac.new(meta["cursor_secret"].encode(), raw, hashlib.sha256).hexdigest()[:32]
+    mac = hmac.new(standing.cursor_secret.encode(), raw, hashlib.sha256).hexdigest()[:32]
     return base64.urlsafe_b64encode(raw).decode().rstrip("=") + "." + mac
 
 
 def _read_cursor(
-    conn: Connection, cursor: str, meta: dict[str, str], backend: str, scopes: list[str]
+    cursor: str, standing: _Standing, backend: str, scopes: list[str]
 ) -> tuple[Position, bool]:
     """(where to continue, whether the client must start over: the scopes changed, or the
     database is behind the cursor — restored from a backup). A cursor that does not verify under
@@ -203,21 +222,15 @@ def _read_cursor(
         position = Position(int(body["xid"]), int(body["seq"]))
     except (ValueError, KeyError, TypeError):
         raise ValidationFailed("error.bad_cursor") from None
-    expected = hmac.new(meta["cursor_secret"].encode(), raw, hashlib.sha256).hexdigest()[:32]
+    expected = hmac.new(standing.cursor_secret.encode(), raw, hashlib.sha256).hexdigest()[:32]
     if not hmac.compare_digest(mac, expected):
         raise ValidationFailed("error.bad_cursor")  # forged, or issued by another database
     if (
         body.get("v") != CURSOR_VERSION
-        or body.get("epoch") != meta["epoch"]
+        or body.get("epoch") != standing.epoch
         or body.get("backend") != backend
         or body.get("scopes") != _scope_hash(scopes)
-        or position.seq > _last_seq(conn)
+        or position.seq > standing.last_seq
     ):
         return START, True
     return position, False
-
-
-def _last_seq(conn: Connection) -> int:
-    return int(
-        conn.execute(sa.select(sa.func.coalesce(sa.func.max(change_index.c.seq), 0))).scalar() or 0
-    )

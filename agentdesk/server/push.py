@@ -22,7 +22,7 @@ from agentdesk.domain import authority
 from agentdesk.domain.errors import AgentdeskError, ValidationFailed
 from agentdesk.domain.model import TIMELINE_ID_ARGS
 from agentdesk.domain.records import AgentRecord
-from agentdesk.server import changes, conflicts, intents
+from agentdesk.server import changes, conflicts, db, intents
 from agentdesk.server.accounts import Account, utc
 from agentdesk.server.tables import (
     mutation_receipt,
@@ -86,24 +86,33 @@ def check_batch(who: Account, mutations: list[Mutation]) -> None:
 def push(
     engine: Engine, who: Account, client_id: str, mutations: list[Mutation], now: datetime
 ) -> PushResult:
+    """`push_on` a connection of its own."""
+    with engine.connect() as conn:
+        return push_on(conn, who, client_id, mutations, now)
+
+
+def push_on(
+    conn: sa.Connection, who: Account, client_id: str, mutations: list[Mutation], now: datetime
+) -> PushResult:
+    """Apply `mutations` on `conn`, which is outside any transaction: each gets its own."""
     check_batch(who, mutations)
     results: list[Result] = []
     last = 0
     for m in mutations:
-        outcome = _one(engine, who, client_id, m, now)
+        outcome = _one(conn, who, client_id, m, now)
         if outcome is None:  # a gap: earlier mutations are missing
-            return PushResult(_last_id(engine, client_id), results, m.id)
+            return PushResult(_last_id(conn, client_id), results, m.id)
         result, last = outcome
         results.append(result)
     if not mutations:
-        last = _last_id(engine, client_id)
+        last = _last_id(conn, client_id)
     return PushResult(last, results, None)
 
 
 def _one(
-    engine: Engine, who: Account, client_id: str, m: Mutation, now: datetime
+    conn: sa.Connection, who: Account, client_id: str, m: Mutation, now: datetime
 ) -> tuple[Result, int] | None:
-    with engine.begin() as conn:
+    with conn.begin():
         last = _lock_client(conn, client_id, who, m.id, now)
         if m.id <= last:
             return replace(_duplicate(conn, client_id, m), unrecorded=_unrecorded(conn, m)), last
@@ -120,6 +129,32 @@ def _one(
         _receipt(conn, who, client_id, m, outcome, now)
         unrecorded = _unrecorded(conn, m) if outcome.status in ("applied", "duplicate") else ()
         return Result(m.id, outcome.status, outcome.detail, unrecorded), m.id
+
+
+# Run for every mutation: built once, their values bound per call.
+LOCK_CLIENT = (
+    sa.select(sync_client.c.last_mutation_id)
+    .where(sync_client.c.client_id == sa.bindparam("client_id"))
+    .with_for_update()
+)
+SEEN_UNDER_ANOTHER_ID = (
+    sa.select(mutation_receipt.c.status, mutation_receipt.c.detail)
+    .where(
+        mutation_receipt.c.mutation_uuid == sa.bindparam("mutation_uuid"),
+        mutation_receipt.c.account_id == sa.bindparam("account_id"),
+        mutation_receipt.c.status != "duplicate",
+    )
+    .limit(1)
+)
+ADVANCE_CLIENT = (
+    sync_client.update()
+    .where(sync_client.c.client_id == sa.bindparam("the_client_id"))
+    .values(
+        last_mutation_id=sa.bindparam("the_mutation_id"),
+        account_id=sa.bindparam("the_account_id"),
+        updated_at=sa.bindparam("the_time"),
+    )
+)
 
 
 def _unrecorded(conn: sa.Connection, m: Mutation) -> tuple[str, ...]:
@@ -142,11 +177,7 @@ def _seen_under_another_id(
     again: what the server already has under the old id is reported (applied: `duplicate`;
     refused: as it was refused), not applied twice."""
     found = conn.execute(
-        sa.select(mutation_receipt.c.status, mutation_receipt.c.detail)
-        .where(mutation_receipt.c.mutation_uuid == m.uuid)
-        .where(mutation_receipt.c.account_id == who.id)
-        .where(mutation_receipt.c.status != "duplicate")
-        .limit(1)
+        SEEN_UNDER_ANOTHER_ID, {"mutation_uuid": m.uuid, "account_id": who.id}
     ).first()
     if found is None:
         return None
@@ -163,24 +194,20 @@ def _receipt(
     outcome: intents.Outcome,
     now: datetime,
 ) -> None:
-    conn.execute(
-        mutation_receipt.insert().values(
-            client_id=client_id,
-            mutation_id=m.id,
-            mutation_uuid=m.uuid,
-            account_id=who.id,
-            name=m.name,
-            args_json=json.dumps(m.args, ensure_ascii=False, sort_keys=True),
-            status=outcome.status,
-            detail=outcome.detail,
-            at=utc(now),
-        )
-    )
-    conn.execute(
-        sync_client.update()
-        .where(sync_client.c.client_id == client_id)
-        .values(last_mutation_id=m.id, account_id=who.id, updated_at=utc(now))
-    )
+    receipt = {
+        "client_id": client_id,
+        "mutation_id": m.id,
+        "mutation_uuid": m.uuid,
+        "account_id": who.id,
+        "name": m.name,
+        "args_json": json.dumps(m.args, ensure_ascii=False, sort_keys=True),
+        "status": outcome.status,
+        "detail": outcome.detail,
+        "at": utc(now),
+    }
+    conn.execute(mutation_receipt.insert(), receipt)
+    advanced = {"the_mutation_id": m.id, "the_account_id": who.id, "the_time": utc(now)}
+    conn.execute(ADVANCE_CLIENT, {"the_client_id": client_id, **advanced})
 
 
 def _resend_truth(conn: sa.Connection, m: Mutation) -> None:
@@ -207,13 +234,12 @@ def _lock_client(
     seen starts just before the first mutation it sends: a new installation sends 1, a client
     that took a new id (restored from a backup, 409) carries on from its oldest pending edit.
     Two first pushes at once: one inserts, both then lock."""
-    query = sa.select(sync_client.c.last_mutation_id).where(sync_client.c.client_id == client_id)
-    found = conn.execute(query.with_for_update()).scalar()
+    found = conn.execute(LOCK_CLIENT, {"client_id": client_id}).scalar()
     if found is None:
         values = {"client_id": client_id, "account_id": who.id, "updated_at": utc(now)}
         start = max(0, first_id - 1)
-        conn.execute(_insert_ignoring_duplicates(conn).values(last_mutation_id=start, **values))
-        found = conn.execute(query.with_for_update()).scalar()
+        conn.execute(db.insert_or_skip(conn, sync_client).values(last_mutation_id=start, **values))
+        found = conn.execute(LOCK_CLIENT, {"client_id": client_id}).scalar()
     return int(found or 0)
 
 
@@ -230,19 +256,9 @@ def _duplicate(conn: sa.Connection, client_id: str, m: Mutation) -> Result:
     return Result(m.id, "duplicate", detail, first_status=first)
 
 
-def _last_id(engine: Engine, client_id: str) -> int:
-    with engine.connect() as conn:
+def _last_id(conn: sa.Connection, client_id: str) -> int:
+    with conn.begin():
         query = sa.select(sync_client.c.last_mutation_id).where(
             sync_client.c.client_id == client_id
         )
         return int(conn.execute(query).scalar() or 0)
-
-
-def _insert_ignoring_duplicates(conn: sa.Connection) -> Any:
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(sync_client).on_conflict_do_nothing()
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(sync_client).on_conflict_do_nothing()

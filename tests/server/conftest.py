@@ -16,13 +16,20 @@ from tests.conftest import NOW
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture
-def engine(db_url: str, seeded: Path) -> Iterator[Engine]:
-    """A server database seeded from the tests' store: 4 teams, 5 agents, 2 customers, 3 tickets."""
+def seed_database(db_url: str, store: Path, password: str = PASSWORD) -> None:
+    """Upgrade the database at `db_url` and load `store` into it, every account with `password`."""
     db.upgrade(db_url)
     server = db.make_engine(db_url)
     with server.begin() as conn:
-        seed_from_store(conn, seeded, accounts.hash_password(PASSWORD), NOW)
+        seed_from_store(conn, store, accounts.hash_password(password), NOW)
+    server.dispose()
+
+
+@pytest.fixture
+def engine(db_url: str, seeded: Path) -> Iterator[Engine]:
+    """A server database seeded from the tests' store: 4 teams, 5 agents, 2 customers, 3 tickets."""
+    seed_database(db_url, seeded)
+    server = db.make_engine(db_url)
     yield server
     server.dispose()
 

@@ -15,11 +15,10 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from agentdesk.cli import app as cli
-from agentdesk.server import accounts, db
+from agentdesk.server import db
 from agentdesk.server.embedded import EmbeddedServer
-from agentdesk.server.seeding import seed_from_store
 from agentdesk.server.tables import ticket_event
-from tests.conftest import NOW
+from tests.server.conftest import seed_database
 
 PASSWORD = "three-profiles-pw"
 FREE = "T-20261123-0003"  # new, unassigned, front line
@@ -28,11 +27,7 @@ runner = CliRunner()
 
 @pytest.fixture
 def server_url(db_url: str, seeded: Path) -> str:
-    db.upgrade(db_url)
-    engine = db.make_engine(db_url)
-    with engine.begin() as conn:
-        seed_from_store(conn, seeded, accounts.hash_password(PASSWORD), NOW)
-    engine.dispose()
+    seed_database(db_url, seeded, PASSWORD)
     return db_url
 
 

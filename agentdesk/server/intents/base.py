@@ -18,7 +18,7 @@ from agentdesk.domain import authority, numbering
 from agentdesk.domain.errors import NotAllowed, NotFound
 from agentdesk.domain.model import Category, Channel, ComplaintLevel, EventKind, Priority, Status
 from agentdesk.domain.records import AgentRecord, TicketRecord
-from agentdesk.server import changes
+from agentdesk.server import changes, db
 from agentdesk.server.accounts import Account, utc
 from agentdesk.server.tables import audit_log, sync_conflict, ticket, ticket_event
 
@@ -50,13 +50,13 @@ def agent_of(who: Account) -> AgentRecord:
     return AgentRecord(who.id, who.username, who.display_name, who.role, who.team_id)
 
 
+# Nearly every intent starts here: built once, the id bound per call.
+LOCKED_TICKET = sa.select(ticket).where(ticket.c.id == sa.bindparam("ticket_id")).with_for_update()
+
+
 def locked_ticket(conn: Connection, ticket_id: str) -> Any:
     """The ticket's current row, locked until the transaction ends."""
-    row = (
-        conn.execute(sa.select(ticket).where(ticket.c.id == ticket_id).with_for_update())
-        .mappings()
-        .first()
-    )
+    row = conn.execute(LOCKED_TICKET, {"ticket_id": ticket_id}).mappings().first()
     if row is None:
         raise NotFound("error.unknown_ticket", ticket=ticket_id)
     return row
@@ -110,10 +110,9 @@ def add_entry(
 ) -> bool:
     """A timeline entry (`who` None: the system); False when that event id is already there."""
     ident = event_id or numbering.new_id()
-    if exists(conn, ticket_event, ident):
-        return False  # the same client-made event again: already there
-    conn.execute(
-        ticket_event.insert().values(
+    written = conn.execute(
+        db.insert_or_skip(conn, ticket_event)
+        .values(
             id=ident,
             ticket_id=row["id"],
             kind=kind.value,
@@ -122,7 +121,10 @@ def add_entry(
             body=body,
             data_json=json.dumps(data or {}, ensure_ascii=False, sort_keys=True),
         )
-    )
+        .returning(ticket_event.c.id)
+    ).first()
+    if written is None:
+        return False  # the same client-made event again: already there
     changes.record(conn, "ticket_event", ident, changes.ticket_scope(row["team_id"]))
     return True
 
