@@ -168,7 +168,7 @@ def create_app(
     app = FastAPI(
         title="agentdesk server",
         version=str(PROTOCOL_VERSION),
-        lifespan=_sweeping(engine, clock, sweep_every) if sweep_every else None,
+        lifespan=_lifespan(engine, clock, sweep_every),
     )
     _install_error_handlers(app)
 
@@ -311,6 +311,28 @@ def _install_error_handlers(app: FastAPI) -> None:
     def unforeseen(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled server error")
         return answer(500, "error.server", t("error.server"))
+
+
+def _lifespan(engine: Engine, clock: Clock, sweep_every: float | None) -> Any:
+    """As many worker threads for the routes as a server engine pools connections (db.POOL_SIZE),
+    so a route never waits for one nor makes the pool open and close extra ones (a new
+    PostgreSQL connection is a process to start); with `sweep_every`, the escalation sweep."""
+    from contextlib import asynccontextmanager
+
+    import anyio.to_thread
+
+    sweeping = _sweeping(engine, clock, sweep_every) if sweep_every else None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> Any:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = db.POOL_SIZE
+        if sweeping is None:
+            yield
+            return
+        async with sweeping(app):
+            yield
+
+    return lifespan
 
 
 def _sweeping(engine: Engine, clock: Clock, every: float) -> Any:

@@ -32,8 +32,15 @@ def redacted(url: str) -> str:
         return url.split("@")[-1]
 
 
+POOL_SIZE = 20  # connections kept per server process; its routes run in as many threads
+POOL_OVERFLOW = 5  # opened for a moment beyond them (the escalation sweep's, a route's)
+
+
 def make_engine(
-    url: str, pool_size: int = 10, max_overflow: int = 20, pool_timeout: float = 30.0
+    url: str,
+    pool_size: int = POOL_SIZE,
+    max_overflow: int = POOL_OVERFLOW,
+    pool_timeout: float = 30.0,
 ) -> Engine:
     """An engine with a pool of `pool_size` connections (+ `max_overflow` in a rush) per
     process; a request waits up to `pool_timeout` seconds for one."""

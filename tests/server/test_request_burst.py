@@ -19,7 +19,7 @@ from agentdesk.server.app import create_app
 from agentdesk.server.embedded import free_port
 from tests.server.conftest import PASSWORD, seed_database
 
-BURST = 60  # more than the 40 worker threads of the server's pool and far more than 2 connections
+BURST = 60  # more than the server's worker threads (db.POOL_SIZE), far more than 2 connections
 
 
 def test_a_burst_larger_than_the_connection_pool_is_answered(db_url: str, seeded: Path) -> None:
