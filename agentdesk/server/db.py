@@ -105,16 +105,18 @@ def check_current(engine: Engine) -> None:
         )
 
 
+def dialect_insert(conn: sa.Connection, table: sa.Table) -> Any:
+    """The backend's own INSERT into `table`, the one with ON CONFLICT (`excluded`, do nothing,
+    do update)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+
+
 def insert_or_skip(conn: sa.Connection, table: sa.Table) -> Any:
     """INSERT into `table` that skips a row whose key is already there (ON CONFLICT DO NOTHING,
     the same on both backends); add `.returning(...)` to learn whether it wrote."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table).on_conflict_do_nothing()
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table).on_conflict_do_nothing()
+    return dialect_insert(conn, table).on_conflict_do_nothing()
 
 
 def _first_line(exc: Exception) -> str:

@@ -86,20 +86,24 @@ class _Standing:
 
 
 def _meta_value(key: str) -> Any:
-    return sa.select(server_meta.c.value).where(server_meta.c.key == key).scalar_subquery()
+    query = sa.select(server_meta.c.value).where(server_meta.c.key == key)
+    return query.scalar_subquery().label(key)
 
 
 # Built once, parameters bound per call: a pull runs it every page.
 STANDING = sa.select(
     _meta_value("epoch"),
     _meta_value("cursor_secret"),
-    sa.select(sa.func.coalesce(sa.func.max(change_index.c.seq), 0)).scalar_subquery(),
+    sa.select(sa.func.coalesce(sa.func.max(change_index.c.seq), 0))
+    .scalar_subquery()
+    .label("last_seq"),
     sa.select(sync_client.c.last_mutation_id)
     .where(
         sync_client.c.client_id == sa.bindparam("client_id"),
         sync_client.c.account_id == sa.bindparam("account_id"),
     )
-    .scalar_subquery(),
+    .scalar_subquery()
+    .label("acknowledged"),
 )
 
 
@@ -120,7 +124,9 @@ def pull(
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed("error.bad_limit", limit=limit, maximum=MAX_LIMIT)
     found = conn.execute(STANDING, {"client_id": client_id or "", "account_id": who.id}).one()
-    standing = _Standing(found[0], found[1], int(found[2] or 0), int(found[3] or 0))
+    standing = _Standing(
+        found.epoch, found.cursor_secret, int(found.last_seq or 0), int(found.acknowledged or 0)
+    )
     scopes = scopes_of(conn, who)
     backend = conn.dialect.name
     position, reset = START, False

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from agentdesk.io.imports.building import COLUMNS, BuiltTicket
 from agentdesk.io.imports.fields import RecordKind
 from agentdesk.io.imports.lookup import AgentRef, Lookup, ProductRef, TeamRef
-from agentdesk.server import changes
+from agentdesk.server import changes, db
 from agentdesk.server.accounts import hash_password, utc
 from agentdesk.server.intents import move_with_timeline
 from agentdesk.server.tables import (
@@ -192,10 +192,7 @@ class ServerTarget:
     ) -> None:
         if not rows:
             return
-        from sqlalchemy.dialects import postgresql, sqlite
-
-        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
-        statement: Any = dialect.insert(table)
+        statement = db.dialect_insert(self.conn, table)
         if update:
             kept = {"id", "created_at"} if table is customer else {"id"}
             sets: dict[str, Any] = {c: statement.excluded[c] for c in rows[0] if c not in kept}
