@@ -177,7 +177,7 @@ class ImportRequest:
         sink = RejectsFile(self.rejects) if self.rejects else None
         with _progress(source.size) as progress:
             try:
-                with self._target(profile) as target:
+                with self._target(profile, source.size) as target:
                     run_import(
                         target,
                         self.kind,
@@ -200,22 +200,26 @@ class ImportRequest:
         return report
 
     @contextmanager
-    def _target(self, profile: Profile) -> Iterator[Target]:
+    def _target(self, profile: Profile, size: int) -> Iterator[Target]:
         if self.db_url:
             yield from _server_target(self.db_url, profile)
             return
-        yield from _store_target(profile)
+        yield from _store_target(profile, None if self.dry_run else size)
 
 
-def _store_target(profile: Profile) -> Iterator[Target]:
-    from agentdesk.io.imports.store_target import StoreTarget
+def _store_target(profile: Profile, writing_size: int | None) -> Iterator[Target]:
+    """A file of SEPARATE_WRITER_BYTES or more to write (not a dry run: None) is written from
+    a second process."""
+    from agentdesk.io.imports.store_target import SEPARATE_WRITER_BYTES, StoreTarget
 
     repo = profile.repository()
     policy = repo.policy
     repo.engine.dispose()
     if (profile.paths.config_dir / "session.json").exists():
         typer.echo(f"agentdesk: {t('imports.profile_syncs')}", err=True)
-    target = StoreTarget(profile.store, policy, int(profile.clock.now().timestamp()))
+    now = int(profile.clock.now().timestamp())
+    separate = writing_size is not None and writing_size >= SEPARATE_WRITER_BYTES
+    target = StoreTarget(profile.store, policy, now, separate_writer=separate)
     try:
         yield target
     finally:

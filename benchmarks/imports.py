@@ -164,7 +164,7 @@ def run_import(store: Path, csv_path: Path) -> tuple[float, Any]:
     from agentdesk.io.imports.fields import RecordKind
     from agentdesk.io.imports.run import ImportReport, derive_after, run_import
     from agentdesk.io.imports.source import open_source
-    from agentdesk.io.imports.store_target import StoreTarget
+    from agentdesk.io.imports.store_target import SEPARATE_WRITER_BYTES, StoreTarget
     from agentdesk.io.policy_files import SHIPPED_POLICY_DIR, load_policy
 
     started = time.perf_counter()
@@ -174,7 +174,10 @@ def run_import(store: Path, csv_path: Path) -> tuple[float, Any]:
     now = datetime.now(UTC)
     opts = ImportOptions("agentdesk", ZoneInfo("Asia/Shanghai"), now, plan.tables, False, "IM")
     report = ImportReport("tickets", str(csv_path), False, False)
-    target = StoreTarget(store, load_policy(SHIPPED_POLICY_DIR), int(now.timestamp()))
+    separate = csv_path.stat().st_size >= SEPARATE_WRITER_BYTES  # as `agentdesk import` decides
+    target = StoreTarget(
+        store, load_policy(SHIPPED_POLICY_DIR), int(now.timestamp()), separate_writer=separate
+    )
     try:
         run_import(target, RecordKind.TICKETS, plan.rows(None), opts, report)
         report.seconds = time.perf_counter() - started

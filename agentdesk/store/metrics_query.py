@@ -169,6 +169,12 @@ def derive_tickets(
     rewrite_cells(conn, touched)
 
 
+def list_changed(conn: sqlite3.Connection, pks: Iterable[int]) -> None:
+    """List these tickets for their facts: their timeline changed (a changed ticket row lists
+    itself, by trigger). In the caller's transaction."""
+    conn.executemany("INSERT OR IGNORE INTO quality_dirty (pk) VALUES (?)", [(pk,) for pk in pks])
+
+
 def _timelines(conn: sqlite3.Connection, ids: list[str]) -> dict[str, list[tuple[str, str, str]]]:
     if not ids:
         return {}

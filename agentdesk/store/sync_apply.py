@@ -24,7 +24,8 @@ from agentdesk.domain import deadlines
 from agentdesk.domain.clocks import Happening, happenings_from_rows, ticket_clocks
 from agentdesk.domain.model import TIMELINE_ID_ARGS
 from agentdesk.domain.sla_policy import SlaPolicy
-from agentdesk.store import clock_store, outbox, search_index
+from agentdesk.store import clock_store, metrics_query, outbox, search_index
+from agentdesk.store.underived import list_underived, unlist_underived
 
 # local table: (columns taken from the server row, in order); `id` first
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -78,15 +79,19 @@ def apply_page(
     reset: bool = False,
     acknowledged: int = 0,
     first_download: bool = False,
+    batch: WriteBatch | None = None,
 ) -> Applied:
     """One pulled page in one transaction, ending with the cursor saved (and the last mutation
-    id the server says it applied for this client).
+    id the server says it applied for this client); with `batch`, in the batch's transaction
+    (the caller commits).
 
     In a `first_download` the server sends every ticket row before the timelines: a ticket
     whose row came without timeline entries is listed as underived instead of derived twice
     (now, and again when its entries come); `derive_underived` does the ones left at the end."""
     applied = Applied()
-    with _unchecked_transaction(conn):
+    with contextlib.nullcontext() if batch else _unchecked_transaction(conn):
+        if batch:
+            batch.add_page()
         if reset:
             _clear_synced(conn)
         waiting = _tickets_with_pending_edits(conn)
@@ -94,11 +99,48 @@ def apply_page(
         if first_download:
             list_underived(conn, rows - timelines)
             refresh_tickets(conn, timelines, policy, now)
-            _unlist_underived(conn, timelines)
+            unlist_underived(conn, timelines)
         else:
             refresh_tickets(conn, rows | timelines, policy, now)
         _save_cursor(conn, cursor, acknowledged)
     return applied
+
+
+class WriteBatch:
+    """Pulled pages applied in one write transaction, as `_unchecked_transaction` makes it:
+    each `apply_page(..., batch=...)` adds one, `commit` ends it. Fewer, larger commits cost
+    less (the full-text index writes its pending terms at each commit). The caller decides
+    when to commit; never while it waits for the network. A failure inside the `with` block
+    rolls back every page since the last commit: their cursor goes with them."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.pages = 0  # applied since the last commit
+
+    def __enter__(self) -> WriteBatch:
+        return self
+
+    def __exit__(self, failed: type[BaseException] | None, *_: object) -> None:
+        if failed is None:
+            self.commit()
+        elif self.pages:
+            self.conn.execute("ROLLBACK")
+            self._ended()
+
+    def add_page(self) -> None:
+        if not self.pages:
+            self.conn.execute("PRAGMA foreign_keys = OFF")  # outside a transaction
+            self.conn.execute("BEGIN IMMEDIATE")
+        self.pages += 1
+
+    def commit(self) -> None:
+        if self.pages:
+            self.conn.execute("COMMIT")
+            self._ended()
+
+    def _ended(self) -> None:
+        self.pages = 0
+        self.conn.execute("PRAGMA foreign_keys = ON")
 
 
 @contextlib.contextmanager
@@ -225,10 +267,16 @@ def _upsert_run(conn: sqlite3.Connection, run: list[dict[str, Any]]) -> None:
         values = [_columns_of(kind)(row) for row in rows]
     except KeyError:  # a row without some column (another server version): NULL there
         values = [tuple(row.get(c) for c in COLUMNS[kind]) for row in rows]
-    if kind == "ticket":  # queue order until its clocks are derived
+    if kind == "ticket":  # queue order until its clocks are derived (a finished one: final)
         _make_way_for_numbers(conn, rows)
-        values = [(*value, deadlines.NO_CLOCK_SORT) for value in values]
+        values = [(*value, _first_sort(row)) for value, row in zip(values, rows, strict=True)]
     conn.executemany(_upsert_sql(kind), values)
+
+
+def _first_sort(row: dict[str, Any]) -> int:
+    if row.get("status") in clock_store.OPEN_STATUS_VALUES:
+        return deadlines.NO_CLOCK_SORT
+    return deadlines.NO_DEADLINE_SORT
 
 
 @functools.cache
@@ -290,11 +338,6 @@ def _forgetting(conn: sqlite3.Connection, ticket_id: str, sql: str, ident: str) 
 UNDERIVED_CHUNK = 2000  # tickets per transaction
 
 
-def underived_left(conn: sqlite3.Connection) -> bool:
-    """Whether a first download left tickets underived (it was cut short: it carries on)."""
-    return conn.execute("SELECT 1 FROM sync_underived LIMIT 1").fetchone() is not None
-
-
 def derive_underived(
     conn: sqlite3.Connection,
     policy: SlaPolicy,
@@ -306,7 +349,21 @@ def derive_underived(
     """Derive the tickets a first download left underived (their timeline never came after
     their row), a chunk per transaction: the store's write lock is never held for long.
     Returns how many. A ticket with an edit waiting to be pushed keeps its local version and
-    stays listed for a later round."""
+    stays listed for a later round.
+
+    A commit here need not reach the disk before the next one starts (synchronous=NORMAL):
+    lost in a power cut, a chunk is still listed and derived again."""
+    with _synchronous_normal(conn):
+        return _derive_listed(conn, policy, now, chunk, progress)
+
+
+def _derive_listed(
+    conn: sqlite3.Connection,
+    policy: SlaPolicy,
+    now: int,
+    chunk: int,
+    progress: Callable[[int], None] | None,
+) -> int:
     derived, after = 0, ""
     while True:
         with _unchecked_transaction(conn):
@@ -322,24 +379,25 @@ def derive_underived(
                 return derived
             ready = set(listed) - _tickets_with_pending_edits(conn)
             refresh_tickets(conn, ready, policy, now)
-            _unlist_underived(conn, ready)
+            unlist_underived(conn, ready)
         derived += len(ready)
         after = listed[-1]
         if progress is not None:
             progress(derived)
 
 
-def list_underived(conn: sqlite3.Connection, ticket_ids: Iterable[str]) -> None:
-    conn.executemany(
-        "INSERT OR IGNORE INTO sync_underived (ticket_id) VALUES (?)", [(i,) for i in ticket_ids]
-    )
-
-
-def _unlist_underived(conn: sqlite3.Connection, ticket_ids: Iterable[str]) -> None:
-    conn.executemany("DELETE FROM sync_underived WHERE ticket_id = ?", [(i,) for i in ticket_ids])
-
-
 # -- deriving a ticket's queue columns and search entry -------------------------------------------
+
+
+@contextlib.contextmanager
+def _synchronous_normal(conn: sqlite3.Connection) -> Iterator[None]:
+    """Outside a transaction (SQLite ignores it inside)."""
+    (was,) = conn.execute("PRAGMA synchronous").fetchone()
+    conn.execute("PRAGMA synchronous=NORMAL")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA synchronous={int(was)}")
 
 
 def refresh_tickets(
@@ -347,7 +405,8 @@ def refresh_tickets(
 ) -> None:
     """Deadlines and the search entries of these tickets (derived locally): what
     clock_store.recompute_ticket and search_index.index_ticket do for one ticket, a chunk of
-    tickets per query."""
+    tickets per query. A ticket row is rewritten only when its queue columns change; each
+    ticket is listed for its quality facts (metrics_query), which read its timeline."""
     ids = sorted(ticket_ids)
     for start in range(0, len(ids), REFRESH_CHUNK):
         chunk = ids[start : start + REFRESH_CHUNK]
@@ -355,12 +414,14 @@ def refresh_tickets(
         found = conn.execute(REFRESH_SQL.format(marks=marks), chunk).fetchall()
         _derive_deadlines(conn, found, policy, now)
         _index_search(conn, found)
+        metrics_query.list_changed(conn, [row[7] for row in found])
 
 
 REFRESH_CHUNK = 500
 REFRESH_SQL = (
     f"SELECT {clock_store.FACTS_COLUMNS}, t.pk, t.number, t.subject, t.description, "
-    f"coalesce(c.name, '') {clock_store.FACTS_FROM} WHERE t.id IN ({{marks}})"
+    f"coalesce(c.name, ''), t.due_at, t.due_sort, t.warn_sort, t.due_clock "
+    f"{clock_store.FACTS_FROM} WHERE t.id IN ({{marks}})"
 )
 TIMELINES_SQL = (
     "SELECT ticket_id, kind, at, data_json FROM ticket_event WHERE ticket_id IN ({marks}) "
@@ -377,16 +438,18 @@ def _derive_deadlines(
             str(row[0]),
             ticket_clocks(policy, clock_store.facts_of(row), timelines.get(row[0], []), now),
             row[5] in clock_store.OPEN_STATUS_VALUES,
+            row[12:16],
         )
         for row in found
     ]
-    clock_store.write_clocks(conn, [(ticket_id, clocks) for ticket_id, clocks, _ in derived])
+    clock_store.write_clocks(conn, [(ticket_id, clocks) for ticket_id, clocks, _, _ in derived])
+    columns = [
+        (clock_store.deadline_of(clocks, is_open).columns(), ticket_id, written)
+        for ticket_id, clocks, is_open, written in derived
+    ]
     conn.executemany(
         clock_store.TICKET_UPDATE,
-        [
-            (*clock_store.deadline_of(clocks, is_open).columns(), ticket_id)
-            for ticket_id, clocks, is_open in derived
-        ],
+        [(*new, ticket_id) for new, ticket_id, old in columns if new != old],
     )
 
 
@@ -407,5 +470,5 @@ def _index_search(conn: sqlite3.Connection, found: list[Any]) -> None:
     that brought only timeline entries): the index would end the same, at the cost of a
     delete and an insert in both full-text tables."""
     search_index.update_many(
-        conn, [(row[7], search_index.document_text(*row[8:])) for row in found]
+        conn, [(row[7], search_index.document_text(*row[8:12])) for row in found]
     )

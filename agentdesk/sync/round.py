@@ -19,19 +19,21 @@ from agentdesk.domain.sla_policy import SlaPolicy
 from agentdesk.store import database
 from agentdesk.store.database import HEAD_REVISION
 from agentdesk.store.sync_apply import (
+    WriteBatch,
     apply_page,
     derive_underived,
     forget_events,
     forget_refused_edit,
     saved_cursor,
-    underived_left,
 )
+from agentdesk.store.underived import underived_left
 from agentdesk.sync.transport import ServerClient, SyncProblem
 
 PROTOCOL_VERSION = 1
 PUSH_BATCH = 200
 PULL_PAGE = 500
 CATCH_UP_PAGE = 1000  # the most the server sends (agentdesk.server.pull.MAX_LIMIT)
+BATCH_PAGES = 8  # pages in one transaction at most (a first download): ~0.3 s of the write lock
 # A first download writes hundreds of pages in a row: no fsync per page (WAL keeps the store
 # consistent; a page lost to a power cut is pulled again, its cursor is lost with it), fewer,
 # larger checkpoints and a page cache that holds the indexes being filled. Then back to the
@@ -254,29 +256,36 @@ def _pull_pages(
     summary: SyncSummary,
     first_download: bool,
 ) -> None:
+    """In a first download, pages that are here already (the next one was fetched while this
+    one was applied) share a transaction, up to BATCH_PAGES; otherwise each page is one."""
     start_over = False
     if first_download:
         _set_pragmas(conn, BULK_WRITES)
     limit = CATCH_UP_PAGE if first_download else PULL_PAGE
     coming = fetcher.submit(_fetch_page, server, _pull_params(conn, saved_cursor(conn), limit))
-    while True:
-        page = coming.result()
-        if page is None:  # a cursor not this server's: start over, as after a reset
-            _forget_cursor(conn)
-            start_over = True
-            coming = fetcher.submit(_fetch_page, server, _pull_params(conn, None, CATCH_UP_PAGE))
-            continue
-        if page["has_more"]:  # catching up: the next page comes while this one is applied
-            params = _pull_params(conn, page["cursor"], CATCH_UP_PAGE)
-            coming = fetcher.submit(_fetch_page, server, params)
-        reset = bool(page["reset"]) or start_over
-        if reset and not first_download:
-            first_download = True
-            _set_pragmas(conn, BULK_WRITES)
-        _apply_pulled(conn, page, policy, now, summary, reset=reset, first_download=first_download)
-        start_over = False
-        if not page["has_more"]:
-            return
+    with WriteBatch(conn) as batch:
+        while True:
+            if not coming.done() or batch.pages >= BATCH_PAGES or not first_download:
+                batch.commit()  # never wait for the network holding the store's write lock
+            page = coming.result()
+            if page is None:  # a cursor not this server's: start over, as after a reset
+                batch.commit()
+                _forget_cursor(conn)
+                start_over = True
+                params = _pull_params(conn, None, CATCH_UP_PAGE)
+                coming = fetcher.submit(_fetch_page, server, params)
+                continue
+            if page["has_more"]:  # catching up: the next page comes while this one is applied
+                params = _pull_params(conn, page["cursor"], CATCH_UP_PAGE)
+                coming = fetcher.submit(_fetch_page, server, params)
+            reset = bool(page["reset"]) or start_over
+            if reset and not first_download:
+                first_download = True
+                _set_pragmas(conn, BULK_WRITES)
+            _apply_pulled(conn, page, policy, now, summary, reset, first_download, batch)
+            start_over = False
+            if not page["has_more"]:
+                return
 
 
 def _apply_pulled(
@@ -285,12 +294,13 @@ def _apply_pulled(
     policy: SlaPolicy,
     now: int,
     summary: SyncSummary,
-    *,
     reset: bool,
     first_download: bool,
+    batch: WriteBatch,
 ) -> None:
     acknowledged = int(page.get("last_mutation_id") or 0)
     if page["reset"] and not summary.reset:  # a restored server: did it lose our edits?
+        batch.commit()
         summary.requeued += _requeue_lost(conn, acknowledged)
     apply_page(
         conn,
@@ -301,6 +311,7 @@ def _apply_pulled(
         reset=reset,
         acknowledged=acknowledged,
         first_download=first_download,
+        batch=batch,
     )
     summary.pulled += len(page["changes"])
     summary.pages += 1

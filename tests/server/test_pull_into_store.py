@@ -13,10 +13,10 @@ from sqlalchemy.engine import Engine
 
 from agentdesk.io.policy_files import SHIPPED_POLICY_DIR, load_policy
 from agentdesk.server import changes, pull
-from agentdesk.server.tables import ticket
+from agentdesk.server.tables import ticket, ticket_event
 from agentdesk.store import database
 from agentdesk.store.queue_query import QueueFilter, QueuePager, View
-from agentdesk.store.sync_apply import apply_page, saved_cursor
+from agentdesk.store.sync_apply import WriteBatch, apply_page, saved_cursor
 from tests.conftest import NOW
 from tests.server.conftest import who
 
@@ -209,3 +209,71 @@ def test_a_fresh_console_bootstraps_the_demo_floor_with_its_catalogue(
         ), table
     linked = "SELECT count(*) FROM ticket WHERE order_id IS NOT NULL"
     assert local(client_store, linked)[0][0] > 0
+
+
+def test_pages_in_one_batch_commit_together_or_not_at_all(
+    engine: Engine, client_store: Path, tmp_path: Path
+) -> None:
+    one_by_one = tmp_path / "one_by_one.db"
+    database.upgrade(one_by_one)
+    pages = sync_down(engine, one_by_one)
+    account = who(engine, "zhang.wei")
+    conn = database.connect(client_store)
+    try:
+        with WriteBatch(conn) as batch:
+            cursor = None
+            while True:
+                with engine.connect() as server:
+                    page = pull.pull(server, account, cursor, 4)
+                apply_page(
+                    conn, page.changes, page.cursor, POLICY, int(NOW.timestamp()), batch=batch
+                )
+                cursor = page.cursor
+                if not page.has_more:
+                    break
+            assert batch.pages == pages > 1 and conn.in_transaction
+        assert not conn.in_transaction
+        renamed = {"id": "team-fl", "code": "front_line", "name_en": "Renamed",
+                   "name_zh": "改名", "kind": "front_line"}  # fmt: skip
+        good = [{"type": "team", "id": "team-fl", "op": "upsert", "scope": "all", "row": renamed}]
+        broken = [{"type": "customer", "id": "c-x", "op": "upsert", "scope": "all",
+                   "row": {"id": "c-x"}}]  # fmt: skip
+        with pytest.raises(sqlite3.IntegrityError), WriteBatch(conn) as batch:
+            apply_page(conn, good, "first-of-two", POLICY, int(NOW.timestamp()), batch=batch)
+            apply_page(conn, broken, "second-of-two", POLICY, int(NOW.timestamp()), batch=batch)
+    finally:
+        conn.close()
+    for table in ("ticket", "ticket_event", "ticket_clock", "team"):
+        sql = f"SELECT * FROM {table} ORDER BY 1"
+        assert local(client_store, sql) == local(one_by_one, sql), table
+    cursor = "SELECT pull_cursor FROM sync_state"
+    assert local(client_store, cursor) == local(one_by_one, cursor)
+
+
+def test_a_new_timeline_entry_lists_its_ticket_for_quality_without_rewriting_the_row(
+    engine: Engine, client_store: Path
+) -> None:
+    sync_down(engine, client_store)
+    ident, pk, team_id = local(client_store, "SELECT id, pk, team_id FROM ticket LIMIT 1")[0]
+    conn = sqlite3.connect(client_store)
+    with conn:
+        conn.execute("DELETE FROM quality_dirty")
+        conn.execute("CREATE TABLE rewritten (id TEXT)")
+        conn.execute(
+            "CREATE TRIGGER note_rewrite AFTER UPDATE ON ticket "
+            "BEGIN INSERT INTO rewritten VALUES (NEW.id); END"
+        )
+    conn.close()
+    with engine.begin() as server:
+        server.execute(
+            ticket_event.insert().values(
+                id="note-late", ticket_id=ident, kind="note", at=NOW, body="Called back"
+            )
+        )
+        changes.record(server, "ticket_event", "note-late", changes.ticket_scope(team_id))
+    sync_down(engine, client_store)
+    assert local(client_store, "SELECT ticket_id FROM ticket_event WHERE id = 'note-late'") == [
+        (ident,)
+    ]
+    assert local(client_store, "SELECT pk FROM quality_dirty") == [(pk,)]
+    assert local(client_store, "SELECT id FROM rewritten") == []  # a note moves no clock

@@ -168,3 +168,42 @@ def test_an_oversized_batch_is_split(console_store: Path, engine: Engine) -> Non
         http = httpx.Client(transport=httpx.MockTransport(gatekeeper))
         summary = sync_round(console_store, ServerClient("http://x", token, http), POLICY, EPOCH)
     assert seen[:3] == [7, 3, 1] and summary.applied == 7, seen
+
+
+def test_a_first_download_never_waits_for_a_page_holding_the_store(
+    tmp_path: Path, server: ServerClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages already fetched share a transaction; before waiting for the next one the console
+    commits. Each fetch after the first takes the store's write lock from another connection
+    first (waiting up to 5 s): held by the console while it waits, that would time out."""
+    import sqlite3
+
+    from agentdesk.sync import round as sync_round_module
+
+    monkeypatch.setattr(sync_round_module, "CATCH_UP_PAGE", 3)
+    store = tmp_path / "fresh.db"
+    database.upgrade(store)
+    blocked: list[str] = []
+    fetches = 0
+    plain_request = ServerClient.request
+
+    def request_after_taking_the_lock(
+        self: ServerClient, method: str, path: str, **kwargs: Any
+    ) -> httpx.Response:
+        nonlocal fetches
+        fetches += 1
+        if path == "/v1/sync/pull" and fetches > 1:
+            other = sqlite3.connect(store, timeout=5)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+            except sqlite3.OperationalError as exc:
+                blocked.append(str(exc))
+            finally:
+                other.close()
+        return plain_request(self, method, path, **kwargs)
+
+    monkeypatch.setattr(ServerClient, "request", request_after_taking_the_lock)
+    summary = sync_round(store, server, POLICY, EPOCH)
+    assert summary.pages > 3 and blocked == []
+    assert rows(store, "SELECT count(*) FROM sync_underived") == [(0,)]

@@ -78,6 +78,7 @@ LANGUAGE_NAMES = {
     "english": "en",
     "英文": "en",
 }
+_SPACE = re.compile(r"\s")  # what str.isspace calls a space
 CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.#/-]{0,39}$")
 OPEN = frozenset({Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING_CUSTOMER})
@@ -242,7 +243,7 @@ def build_customer(row: SourceRow, opts: ImportOptions, lookup: Lookup) -> Row:
 
 
 def _check_email(email: str, name: str) -> None:
-    if email and ("@" not in email or any(c.isspace() for c in email)):
+    if email and ("@" not in email or _SPACE.search(email)):
         raise RowProblem(name, email, "imports.bad_email")
 
 
@@ -279,6 +280,7 @@ def build_ticket(row: SourceRow, opts: ImportOptions, lookup: Lookup) -> BuiltTi
     number = ticket_number(row, opts)
     subject = v.text(row, "subject", required=True)
     description = v.text(row, "description")
+    resolution = v.optional(row, "resolution")
     facts = _ticket_facts(row, opts, lookup)
     times = _ticket_times(row, opts, facts["status"])
     ident = ticket_id(row, opts, lookup, number, times["created_at"] or "")
@@ -302,16 +304,15 @@ def build_ticket(row: SourceRow, opts: ImportOptions, lookup: Lookup) -> BuiltTi
         times["created_at"],
         times["updated_at"],
         times["resolved_at"],
-        v.optional(row, "resolution"),
+        resolution,
         facts["root_cause"],
     )
     if row.events is not None:  # a whole timeline (our JSON)
         events = _given_events(row, row.events, ident, opts, lookup)
     else:
-        resolution = v.optional(row, "resolution")
         events = _synthesized_events(ident, description, facts, times, resolution)
         events += _given_events(row, row.extra.get("messages", []), ident, opts, lookup)
-    return BuiltTicket(ticket, customer, events, Status(facts["status"]) in OPEN)
+    return BuiltTicket(ticket, customer, events, facts["status"] in OPEN)
 
 
 def _ticket_facts(row: SourceRow, opts: ImportOptions, lookup: Lookup) -> dict[str, Any]:
@@ -378,7 +379,7 @@ def _ticket_times(row: SourceRow, opts: ImportOptions, status: str) -> dict[str,
     for name, moment in (("resolved_at", resolved), ("closed_at", closed), ("updated_at", updated)):
         if moment is not None and moment < created:
             raise RowProblem(name, v.raw_text(row, name), "imports.before_created")
-    finished = Status(status) not in OPEN
+    finished = status not in OPEN
     if finished and resolved is None:
         resolved = closed or updated or created
     if not finished:

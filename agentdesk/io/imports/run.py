@@ -8,6 +8,7 @@ rows; `dry_run` checks everything and commits nothing. Ctrl-C rolls back.
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -139,19 +140,20 @@ def run_import(
     seen = _Seen()
     writing = not report.dry_run
     try:
-        for chunk in _chunks(rows):
-            good = _sorted(chunk, report, sink, constants or {})
-            _prefetch(target, kind, good, opts, lookup)
-            built = _build(kind, good, opts, lookup, seen, report, sink)
-            built = _check_against_target(target, kind, built, lookup, report, sink)
-            if report.rejected and not report.partial:
-                writing = False
-            aliases = lookup.take_new_aliases()
-            if writing and built:
-                target.write(kind, [b for _, b in built])
-                target.remember(opts.source, aliases)
-            if on_chunk is not None:
-                on_chunk(report)
+        with _collector_paused():
+            for chunk in _chunks(rows):
+                good = _sorted(chunk, report, sink, constants or {})
+                _prefetch(target, kind, good, opts, lookup)
+                built = _build(kind, good, opts, lookup, seen, report, sink)
+                built = _check_against_target(target, kind, built, lookup, report, sink)
+                if report.rejected and not report.partial:
+                    writing = False
+                aliases = lookup.take_new_aliases()
+                if writing and built:
+                    target.write(kind, [b for _, b in built])
+                    target.remember(opts.source, aliases)
+                if on_chunk is not None:
+                    on_chunk(report)
         _end(target, report, writing)
     except BaseException:
         target.rollback()
@@ -159,6 +161,20 @@ def run_import(
     finally:
         report.seconds = time.perf_counter() - started
     return report
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the rows go in: the rows hold no cycles (reference
+    counting frees them), and at a million rows the collector's passes over the lookups took
+    a sixth of the time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def derive_after(

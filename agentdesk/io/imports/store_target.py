@@ -1,7 +1,8 @@
 """Writing an import into the local store, in two steps:
 
 1. the rows: upserts with executemany in one transaction (all or nothing), each written ticket
-   listed in sync_underived in that same transaction;
+   listed in sync_underived in that same transaction (store_writer; for a large file from a
+   second process, while this one reads and builds the next rows);
 2. the queue columns (SLA clocks, deadline) and search entries of the listed tickets, derived
    chunk by chunk exactly as after a first download (store.sync_apply.derive_underived). Cut
    short, the rest stays listed and the next import (or `agentdesk sync`) derives it; a ticket
@@ -17,53 +18,31 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from agentdesk.domain import deadlines
 from agentdesk.domain.sla_policy import SlaPolicy
-from agentdesk.io.imports.building import COLUMNS, BuiltTicket
 from agentdesk.io.imports.fields import RecordKind
 from agentdesk.io.imports.lookup import AgentRef, Lookup, ProductRef, TeamRef
+from agentdesk.io.imports.store_writer import RowWriter, WriterProcess, open_for_import
 from agentdesk.store import database
-from agentdesk.store.sync_apply import derive_underived, list_underived
+from agentdesk.store.sync_apply import derive_underived
 
 IN_CHUNK = 500  # ids per IN (...) list
 AGENTS_SQL = "SELECT id, username, display_name, role, team_id, language, active FROM agent"
-
-
-def _upsert(table: str, *, keep: bool = False) -> str:
-    columns = COLUMNS[table]
-    marks = ", ".join("?" * len(columns))
-    if keep:
-        conflict = "DO NOTHING"
-    else:  # a customer's creation time stays what it was
-        sets = [f"{c} = excluded.{c}" for c in columns[1:] if c != "created_at"]
-        conflict = f"DO UPDATE SET {', '.join(sets)}"
-    return (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) ON CONFLICT (id) {conflict}"
-    )
-
-
-TICKET_UPSERT = (
-    f"INSERT INTO ticket ({', '.join(COLUMNS['ticket'])}, due_sort, version) "
-    f"VALUES ({', '.join('?' * (len(COLUMNS['ticket']) + 1))}, 1) ON CONFLICT (id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS["ticket"][1:])
-    + ", version = ticket.version + 1"
-)
-SQL = {
-    "team": _upsert("team"),
-    "agent": _upsert("agent"),
-    "customer": _upsert("customer"),
-    "customer_keep": _upsert("customer", keep=True),
-    "ticket_event": _upsert("ticket_event", keep=True),
-}
+SEPARATE_WRITER_BYTES = 8 << 20  # from this file size on, rows are written by a second process
 
 
 class StoreTarget:
-    def __init__(self, store: Path, policy: SlaPolicy, now: int) -> None:
-        self.conn = database.connect(store)
-        self.conn.execute("PRAGMA cache_size=-65536")  # 64 MiB for the bulk upserts
-        # References are checked against the Lookup before a row is built; SQLite need not.
-        self.conn.execute("PRAGMA foreign_keys=OFF")
-        self.conn.execute("BEGIN IMMEDIATE")
+    def __init__(
+        self, store: Path, policy: SlaPolicy, now: int, *, separate_writer: bool = False
+    ) -> None:
+        """`separate_writer`: write from a second process (store_writer), reading through this
+        one's own connection meanwhile."""
+        self.writer: RowWriter | WriterProcess
+        if separate_writer:
+            self.conn = database.connect(store)
+            self.writer = WriterProcess(store)
+        else:
+            self.conn = open_for_import(store)
+            self.writer = RowWriter(self.conn)
         self.policy = policy
         self.now = now
 
@@ -81,10 +60,7 @@ class StoreTarget:
         return found
 
     def remember(self, source: str, aliases: list[tuple[str, str, str]]) -> None:
-        self.conn.executemany(
-            "INSERT OR REPLACE INTO import_key (kind, source, key, id) VALUES (?, ?, ?, ?)",
-            [(kind, source, key, ident) for kind, key, ident in aliases],
-        )
+        self.writer.remember(source, aliases)
 
     def prefetch(
         self,
@@ -126,38 +102,21 @@ class StoreTarget:
     # -- writing ------------------------------------------------------------------------------
 
     def write(self, kind: RecordKind, built: list[Any]) -> None:
-        if kind is RecordKind.TICKETS:
-            self._write_tickets(built)
-        else:
-            table = {"teams": "team", "agents": "agent", "customers": "customer"}[kind.value]
-            self.conn.executemany(SQL[table], built)
-
-    def _write_tickets(self, built: list[BuiltTicket]) -> None:
-        customers = [b.customer for b in built if b.customer is not None]
-        if customers:
-            self.conn.executemany(SQL["customer_keep"], customers)
-        self.conn.executemany(TICKET_UPSERT, [(*b.row, _first_sort(b)) for b in built])
-        self.conn.executemany(SQL["ticket_event"], [e for b in built for e in b.events])
-        list_underived(self.conn, [b.row[0] for b in built])
+        self.writer.write(kind.value, built)
 
     def finish(self) -> None:
         """Nothing before the commit: the derived columns come after it (`derive`)."""
 
     def commit(self) -> None:
-        self.conn.commit()
-        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.writer.commit()
 
     def derive(self, progress: Callable[[int], None] | None = None) -> int:
         """Step 2: clocks, deadlines and search entries of every listed ticket."""
         return derive_underived(self.conn, self.policy, self.now, progress=progress)
 
     def rollback(self) -> None:
-        if self.conn.in_transaction:
-            self.conn.rollback()
+        self.writer.rollback()
 
     def close(self) -> None:
+        self.writer.rollback()  # nothing, after a commit
         self.conn.close()
-
-
-def _first_sort(b: BuiltTicket) -> int:
-    return deadlines.NO_CLOCK_SORT if b.is_open else deadlines.NO_DEADLINE_SORT

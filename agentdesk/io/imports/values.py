@@ -43,27 +43,24 @@ _NAMESPACE_BYTES = IMPORT_NAMESPACE.bytes
 
 
 @functools.lru_cache(maxsize=4096)
-def _millis(at: str) -> int:
-    """`at` in milliseconds (48 bits); a ticket's entries share a few instants, hence the cache."""
-    return int(datetime.fromisoformat(at).timestamp() * 1000) & 0xFFFF_FFFF_FFFF
+def _time_prefix(at: str) -> str:
+    """The first two groups of an ordered id: `at` (ISO) in milliseconds, 48 bits. A ticket's
+    rows share a few instants, hence the cache."""
+    h = f"{int(datetime.fromisoformat(at).timestamp() * 1000) & 0xFFFF_FFFF_FFFF:012x}"
+    return f"{h[:8]}-{h[8:]}-"
 
 
 def ordered_id(at: str, *name: str) -> str:
     """A new row's id: a version-7 layout UUID whose first 48 bits are the time `at` (ISO) in
     milliseconds and the rest a hash of `name`. Rows written in time order then go to the end
     of the id index instead of a random page of it, which at a million rows is the difference
-    between appending and reading the index from disk; and the same record gets the same id."""
-    millis = _millis(at)
-    digest = int.from_bytes(hashlib.sha1(":".join(name).encode()).digest()[:10], "big")
-    value = (
-        (millis << 80)
-        | (0x7 << 76)
-        | ((digest >> 68) << 64)
-        | (0x2 << 62)
-        | (digest & ((1 << 62) - 1))
-    )
-    h = f"{value:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    between appending and reading the index from disk; and the same record gets the same id.
+
+    After the time: version 7, the hash's first 12 bits, variant 0b10, its last 62 of 80."""
+    d = hashlib.sha1(":".join(name).encode()).digest()
+    marked = bytes((0x70 | d[0] >> 4, (d[0] & 0xF) << 4 | d[1] >> 4, 0x80 | d[2] & 0x3F))
+    h = (marked + d[3:10]).hex()
+    return f"{_time_prefix(at)}{h[:4]}-{h[4:8]}-{h[8:]}"
 
 
 def raw_text(row: SourceRow, name: str) -> str:
