@@ -232,7 +232,6 @@ def create_app(
             message = t("error.batch_too_large", count=len(body.mutations), maximum=push.MAX_BATCH)
             return JSONResponse({"error": "error.batch_too_large", "message": message}, 413)
         mutations = [push.Mutation(m.id, m.uuid, m.name, m.args) for m in body.mutations]
-        caller.conn.rollback()  # ends the sign-in read: each mutation takes a transaction
         done = push.push_on(caller.conn, caller.account, body.client_id, mutations, clock.now())
         return PushResponse(
             last_mutation_id=done.last_mutation_id,

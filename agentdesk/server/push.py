@@ -94,7 +94,8 @@ def push(
 def push_on(
     conn: sa.Connection, who: Account, client_id: str, mutations: list[Mutation], now: datetime
 ) -> PushResult:
-    """Apply `mutations` on `conn`, which is outside any transaction: each gets its own."""
+    """Apply `mutations` on `conn`, each in a transaction of its own: the first carries on the
+    transaction `conn` may have begun (the sign-in's read: no rollback and begin between)."""
     check_batch(who, mutations)
     results: list[Result] = []
     last = 0
@@ -112,7 +113,7 @@ def push_on(
 def _one(
     conn: sa.Connection, who: Account, client_id: str, m: Mutation, now: datetime
 ) -> tuple[Result, int] | None:
-    with conn.begin():
+    with _transaction(conn):
         last = _lock_client(conn, client_id, who, m.id, now)
         if m.id <= last:
             return replace(_duplicate(conn, client_id, m), unrecorded=_unrecorded(conn, m)), last
@@ -256,8 +257,13 @@ def _duplicate(conn: sa.Connection, client_id: str, m: Mutation) -> Result:
     return Result(m.id, "duplicate", detail, first_status=first)
 
 
+def _transaction(conn: sa.Connection) -> sa.Transaction:
+    """The transaction `conn` has begun, or a new one; committed at the end of its block."""
+    return conn.get_transaction() or conn.begin()
+
+
 def _last_id(conn: sa.Connection, client_id: str) -> int:
-    with conn.begin():
+    with _transaction(conn):
         query = sa.select(sync_client.c.last_mutation_id).where(
             sync_client.c.client_id == client_id
         )

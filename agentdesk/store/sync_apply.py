@@ -386,18 +386,18 @@ def _derive_listed(
             progress(derived)
 
 
-# -- deriving a ticket's queue columns and search entry -------------------------------------------
-
-
 @contextlib.contextmanager
 def _synchronous_normal(conn: sqlite3.Connection) -> Iterator[None]:
-    """Outside a transaction (SQLite ignores it inside)."""
+    """Entered outside a transaction: inside one, SQLite refuses the change."""
     (was,) = conn.execute("PRAGMA synchronous").fetchone()
     conn.execute("PRAGMA synchronous=NORMAL")
     try:
         yield
     finally:
         conn.execute(f"PRAGMA synchronous={int(was)}")
+
+
+# -- deriving a ticket's queue columns and search entry -------------------------------------------
 
 
 def refresh_tickets(

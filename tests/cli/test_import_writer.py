@@ -103,3 +103,13 @@ def test_a_writer_that_dies_is_named_and_its_rows_are_rolled_back(seeded: Path) 
     assert table(seeded, "ticket_event") == before
     fresh = WriterProcess(seeded)  # the dead writer's lock is gone with it
     fresh.rollback()
+
+
+def test_any_failure_in_the_writer_is_raised_here_without_a_trace_there(
+    seeded: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    writer = WriterProcess(seeded)
+    writer.write("no-such-kind", [("x",)])
+    with pytest.raises(KeyError, match="no-such-kind"):
+        writer.commit()
+    assert "Traceback" not in capfd.readouterr().err

@@ -160,7 +160,7 @@ class WriterProcess:
         if self._finished:
             self._finish(wait=None)  # after a commit: the checkpoint ends first
             return
-        with contextlib.suppress(OSError, EOFError, AgentdeskError, sqlite3.Error):
+        with contextlib.suppress(Exception):  # a writer that failed or died has rolled back
             self._request("rollback")
             if self._readable(ROLLBACK_WAIT_S):
                 _receive(self._replies)
@@ -228,8 +228,8 @@ def serve(store: Path, requests: IO[bytes], replies: IO[bytes]) -> None:
     failed = False
     try:
         writer = RowWriter(open_for_import(store))
-    except (sqlite3.Error, AgentdeskError) as exc:
-        _send(replies, ("error", exc))
+    except Exception as exc:  # raised in the importing process instead
+        _send(replies, ("error", _portable(exc)))
         return
     _send(replies, ("ready",))
     while True:
@@ -252,10 +252,19 @@ def serve(store: Path, requests: IO[bytes], replies: IO[bytes]) -> None:
                 checkpoint(writer.conn)
                 return
             getattr(writer, action)(*args)
-        except (sqlite3.Error, AgentdeskError) as exc:
+        except Exception as exc:  # raised in the importing process instead
             failed = True
             writer.rollback()
-            _send(replies, ("error", exc))
+            _send(replies, ("error", _portable(exc)))
+
+
+def _portable(exc: Exception) -> Exception:
+    """`exc` if it survives pickling (SQLite's errors, ours), else its words in a RuntimeError."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
 
 
 def main() -> None:
