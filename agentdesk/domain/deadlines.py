@@ -29,6 +29,12 @@ PAUSED_SORT = NO_DEADLINE_SORT - 2  # open, every clock paused (waiting on the c
 NO_CLOCK_SORT = NO_DEADLINE_SORT - 1  # open, no clock running or paused
 
 
+def underived_sort(is_open: bool) -> int:
+    """A ticket's queue order before its clocks are derived (written by an import or a first
+    download): a finished one's is already final."""
+    return NO_CLOCK_SORT if is_open else NO_DEADLINE_SORT
+
+
 def due_at(created: datetime, category: Category, priority: Priority) -> datetime:
     hours = HOURS_BY_CATEGORY[category] * PRIORITY_FACTOR[priority]
     return created + timedelta(hours=hours)

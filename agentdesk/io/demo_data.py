@@ -1443,11 +1443,7 @@ class StoreWriter:
         for t in batch:
             number = numbers.next(t.created + shift)
             # Deadlines come from the SLA clocks (derive_clocks), not the generator's plan.
-            due_sort = (
-                deadlines.NO_CLOCK_SORT
-                if t.status in status_flow.OPEN_STATUSES
-                else deadlines.NO_DEADLINE_SORT
-            )
+            due_sort = deadlines.underived_sort(t.status in status_flow.OPEN_STATUSES)
             tickets.append(
                 (
                     pk,

@@ -89,9 +89,8 @@ def apply_page(
     whose row came without timeline entries is listed as underived instead of derived twice
     (now, and again when its entries come); `derive_underived` does the ones left at the end."""
     applied = Applied()
-    with contextlib.nullcontext() if batch else _unchecked_transaction(conn):
-        if batch:
-            batch.add_page()
+    with contextlib.nullcontext(batch) if batch else WriteBatch(conn) as writes:
+        writes.add_page()
         if reset:
             _clear_synced(conn)
         waiting = _tickets_with_pending_edits(conn)
@@ -107,7 +106,7 @@ def apply_page(
 
 
 class WriteBatch:
-    """Pulled pages applied in one write transaction, as `_unchecked_transaction` makes it:
+    """Pulled pages applied in one write transaction, unchecked as `_unchecked_transaction`'s:
     each `apply_page(..., batch=...)` adds one, `commit` ends it. Fewer, larger commits cost
     less (the full-text index writes its pending terms at each commit). The caller decides
     when to commit; never while it waits for the network. A failure inside the `with` block
@@ -124,23 +123,18 @@ class WriteBatch:
         if failed is None:
             self.commit()
         elif self.pages:
-            self.conn.execute("ROLLBACK")
-            self._ended()
+            self.pages = 0
+            _end_unchecked(self.conn, commit=False)
 
     def add_page(self) -> None:
         if not self.pages:
-            self.conn.execute("PRAGMA foreign_keys = OFF")  # outside a transaction
-            self.conn.execute("BEGIN IMMEDIATE")
+            _begin_unchecked(self.conn)
         self.pages += 1
 
     def commit(self) -> None:
         if self.pages:
-            self.conn.execute("COMMIT")
-            self._ended()
-
-    def _ended(self) -> None:
-        self.pages = 0
-        self.conn.execute("PRAGMA foreign_keys = ON")
+            self.pages = 0
+            _end_unchecked(self.conn, commit=True)
 
 
 @contextlib.contextmanager
@@ -149,14 +143,31 @@ def _unchecked_transaction(conn: sqlite3.Connection) -> Iterator[None]:
     integrity; its pull order does not: a ticket updated after its timeline was written comes
     after its entries (one change row per entity, moved to the end), possibly a page later.
     Checked here, a fresh console could never bootstrap."""
-    conn.execute("PRAGMA foreign_keys = OFF")  # outside a transaction, or SQLite ignores it
-    conn.execute("BEGIN IMMEDIATE")
+    _begin_unchecked(conn)
     try:
         yield
-        conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        _end_unchecked(conn, commit=False)
         raise
+    _end_unchecked(conn, commit=True)
+
+
+def _begin_unchecked(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA foreign_keys = OFF")  # outside a transaction, or SQLite ignores it
+    conn.execute("BEGIN IMMEDIATE")
+
+
+def _end_unchecked(conn: sqlite3.Connection, *, commit: bool) -> None:
+    """COMMIT (a ROLLBACK if that fails) or ROLLBACK; then foreign keys on again."""
+    try:
+        if commit:
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        else:
+            conn.execute("ROLLBACK")
     finally:
         conn.execute("PRAGMA foreign_keys = ON")
 
@@ -274,9 +285,7 @@ def _upsert_run(conn: sqlite3.Connection, run: list[dict[str, Any]]) -> None:
 
 
 def _first_sort(row: dict[str, Any]) -> int:
-    if row.get("status") in clock_store.OPEN_STATUS_VALUES:
-        return deadlines.NO_CLOCK_SORT
-    return deadlines.NO_DEADLINE_SORT
+    return deadlines.underived_sort(row.get("status") in clock_store.OPEN_STATUS_VALUES)
 
 
 @functools.cache

@@ -101,7 +101,8 @@ class RowWriter:
         customers = [b.customer for b in built if b.customer is not None]
         if customers:
             self.conn.executemany(SQL["customer_keep"], customers)
-        self.conn.executemany(TICKET_UPSERT, [(*b.row, _first_sort(b)) for b in built])
+        rows = [(*b.row, deadlines.underived_sort(b.is_open)) for b in built]
+        self.conn.executemany(TICKET_UPSERT, rows)
         self.conn.executemany(SQL["ticket_event"], [e for b in built for e in b.events])
         list_underived(self.conn, [b.row[0] for b in built])
 
@@ -117,10 +118,6 @@ class RowWriter:
     def rollback(self) -> None:
         if self.conn.in_transaction:
             self.conn.rollback()
-
-
-def _first_sort(b: BuiltTicket) -> int:
-    return deadlines.NO_CLOCK_SORT if b.is_open else deadlines.NO_DEADLINE_SORT
 
 
 # -- the writer in a process of its own ------------------------------------------------------------
