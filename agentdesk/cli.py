@@ -286,7 +286,8 @@ def demo(
     from agentdesk.server.embedded import EmbeddedServer
 
     server_db = demo_server_database(profile, store)
-    with EmbeddedServer(server_db, profile.clock) as url:
+    snapshot_dir = profile.paths.data_dir / "snapshots"
+    with EmbeddedServer(server_db, profile.clock, snapshot_dir=snapshot_dir) as url:
         typer.echo(t("cli.demo_server", url=url, password=DEMO_PASSWORD), err=True)
         _open_console(profile, store, username, demo_link(url, username), board)
 

@@ -176,6 +176,8 @@ def sync(
             now = int(profile.clock.now().timestamp())
             figures = asdict(sync_round(profile.store, server, repo.policy, now))
             line = t("cli_login.synced", **figures)
+            if figures["snapshot"]:
+                line += " " + t("cli_login.snapshot_taken", tickets=figures["snapshot"])
             emit(figures, as_json, lambda line=line: typer.echo(line))
             if once:
                 return

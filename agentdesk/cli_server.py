@@ -75,6 +75,13 @@ def server(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8800,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    snapshots: Annotated[
+        bool, typer.Option(help="Build and offer ready-made first downloads to new consoles.")
+    ] = True,
+    snapshot_dir: Annotated[
+        Path | None,
+        typer.Option(help="Where they are kept (default: snapshots in the profile's data folder)."),
+    ] = None,
 ) -> None:
     """Serve the API (FastAPI on uvicorn) over an upgraded database."""
     if ctx.invoked_subcommand is not None:
@@ -90,6 +97,11 @@ def server(
     finally:
         engine.dispose()
     os.environ["AGENTDESK_SERVER_DB"] = db.normalize_url(url)
+    if snapshots:
+        folder = snapshot_dir or profile_of(ctx).paths.data_dir / "snapshots"
+        os.environ["AGENTDESK_SNAPSHOT_DIR"] = str(folder.resolve())
+    else:
+        os.environ.pop("AGENTDESK_SNAPSHOT_DIR", None)
     typer.echo(t("cli_server.serving", url=db.redacted(url), host=host, port=port), err=True)
     uvicorn.run(
         "agentdesk.server.app:app_from_env",

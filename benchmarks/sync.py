@@ -8,13 +8,18 @@ subprocess (the escalation sweeper off). The demo store of --tickets tickets is 
 (benchmarks/.cache/sync-N.db) and seeded into PostgreSQL (`seed_s`), then VACUUM ANALYZE.
 
 What is measured:
+- the ready-made first download of --bootstrap-as (default the demo lead, who sees every
+  team): asked for once, the server has none and builds it in a process of its own;
+  `snapshot_build_s` until it is offered, `snapshot_mb` its size (server.snapshots).
 - bootstrap (`bootstrap_100k_s`, whatever --tickets is): a fresh console with an empty store,
-  signed in as --bootstrap-as (default the demo lead, who sees every team), runs one `sync_round`
-  over HTTP that pulls and applies everything: catalogue, customers, tickets, timelines. The
-  next page is fetched and decoded on another thread while one is applied: `bootstrap_http_s`
-  (waiting for the server) and `bootstrap_json_s` (decoding) are that thread's, overlapping;
-  `bootstrap_page_wait_s` is how long the console waited for a page, and `bootstrap_apply_s`
-  the rest of the round, mostly applying pages to the store. `server_pull_ms_p50` is
+  signed in as that account, runs one `sync_round` over HTTP that downloads the snapshot,
+  copies it (`bootstrap_snapshot_tickets`) and pulls what changed since (`bootstrap_changes`).
+- `bootstrap_pages_*`: the same without a snapshot (none ready, or the client refuses it): the
+  round pulls and applies everything page by page: catalogue, customers, tickets, timelines. The
+  next page is fetched and decoded on another thread while one is applied: `*_http_s`
+  (waiting for the server) and `*_json_s` (decoding) are that thread's, overlapping;
+  `*_page_wait_s` is how long the console waited for a page, and `*_apply_s` the rest of the
+  round, mostly applying pages to the store. `server_pull_ms_p50` is
   `pull.pull` alone (no HTTP, no JSON) on the first pages, called in this process.
 - idle rounds (`idle_round_ms_p50`, p95): IDLE_ROUNDS more rounds of that console with nothing
   to push or pull.
@@ -75,6 +80,7 @@ SERVER_PAGES_SAMPLED = 20
 CATCH_UP_LIMIT = 1000  # the server's maximum page: the untimed pull-through to the head
 START_TIMEOUT = 60.0
 DRAIN_SECONDS = 30.0
+SNAPSHOT_TIMEOUT = 600.0
 TIMEOUT_S = 10.0  # the console's (agentdesk.cli_login)
 NOTE = "已电话联系客户，确认问题并记录处理进度。"
 
@@ -146,6 +152,7 @@ class Server:
         env = dict(os.environ, AGENTDESK_HOME=str(home / "home"), AGENTDESK_SWEEP_SECONDS="0")
         command = [sys.executable, "-c", "from agentdesk.cli import main; main()", "server"]
         command += ["--db", url, "--port", str(self.port), "--workers", str(workers)]
+        command += ["--snapshot-dir", str(home / "snapshots")]
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
                 command,
@@ -300,41 +307,19 @@ def pages_waited() -> Iterator[list[float]]:
 def bootstrap_and_idle(
     base: str, username: str, policy: SlaPolicy, workdir: Path
 ) -> dict[str, Any]:
-    from agentdesk.store import database
     from agentdesk.sync.round import sync_round
 
-    store = workdir / "console.db"
-    database.upgrade(store)  # a fresh console: an empty store
     with httpx.Client(timeout=60) as http:
-        server = timed_client(base, sign_in(base, username, http), http)
-        now = int(time.time())
-        with pages_waited() as waits:
-            started = time.perf_counter()
-            summary = sync_round(store, server, policy, now)
-            took = time.perf_counter() - started
-        conn = sqlite3.connect(store)
-        try:
-            held = {
-                table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                for table in ("ticket", "ticket_event", "customer", "customer_order")
-            }
-        finally:
-            conn.close()
-        figures: dict[str, Any] = {
-            "bootstrap_account": username,
-            "bootstrap_100k_s": round(took, 2),
-            "bootstrap_changes": summary.pulled,
-            "bootstrap_pages": summary.pages,
-            "bootstrap_tickets": held["ticket"],
-            "bootstrap_events": held["ticket_event"],
-            "bootstrap_customers": held["customer"],
-            "bootstrap_orders": held["customer_order"],
-            "bootstrap_http_s": round(server.waited, 2),
-            "bootstrap_json_s": round(server.decoded, 2),
-            "bootstrap_page_wait_s": round(sum(waits), 2),
-            "bootstrap_apply_s": round(took - sum(waits), 2),
-            "bootstrap_store_mb": round(store.stat().st_size / 2**20, 1),
-        }
+        token = sign_in(base, username, http)
+        figures: dict[str, Any] = {"bootstrap_account": username}
+        figures |= snapshot_built(base, token, http)
+        store = workdir / "console.db"
+        figures |= bootstrap(store, timed_client(base, token, http), policy, snapshot=True)
+        pages_store = workdir / "console-pages.db"
+        pages = bootstrap(pages_store, timed_client(base, token, http), policy, snapshot=False)
+        figures |= {key.replace("bootstrap", "bootstrap_pages", 1): v for key, v in pages.items()}
+        pages_store.unlink()
+        server = timed_client(base, token, http)
         idle = []
         for _ in range(IDLE_ROUNDS):
             started = time.perf_counter()
@@ -344,6 +329,66 @@ def bootstrap_and_idle(
     figures["idle_round_ms_p50"] = round(statistics.median(idle), 1)
     figures["idle_round_ms_p95"] = percentile(idle, 0.95)
     return figures
+
+
+def snapshot_built(base: str, token: str, http: httpx.Client) -> dict[str, Any]:
+    """Ask for the account's ready-made first download (none yet: the server starts building
+    it) and wait until it is offered: `snapshot_build_s`, `snapshot_mb`."""
+    from agentdesk.store.database import HEAD_REVISION
+
+    started = time.perf_counter()
+    while time.perf_counter() - started < SNAPSHOT_TIMEOUT:
+        with http.stream(
+            "GET",
+            f"{base}/v1/sync/snapshot",
+            params={"schema": HEAD_REVISION},
+            headers={"Authorization": f"Bearer {token}"},
+        ) as answer:
+            if answer.status_code == 200:
+                return {
+                    "snapshot_build_s": round(time.perf_counter() - started, 1),
+                    "snapshot_mb": round(int(answer.headers["content-length"]) / 2**20, 1),
+                }
+            if answer.status_code != 404:
+                raise RuntimeError(f"snapshot: {answer.status_code} {answer.read()[:200]!r}")
+        time.sleep(0.5)
+    raise RuntimeError(f"no snapshot after {SNAPSHOT_TIMEOUT} s")
+
+
+def bootstrap(store: Path, server: Any, policy: SlaPolicy, *, snapshot: bool) -> dict[str, Any]:
+    """A fresh console's first round, taking the server's snapshot or pulling from zero."""
+    from agentdesk.store import database
+    from agentdesk.sync.round import sync_round
+
+    database.upgrade(store)  # a fresh console: an empty store
+    with pages_waited() as waits:
+        started = time.perf_counter()
+        summary = sync_round(store, server, policy, int(time.time()), snapshot=snapshot)
+        took = time.perf_counter() - started
+    conn = sqlite3.connect(store)
+    try:
+        held = {
+            table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("ticket", "ticket_event", "customer", "customer_order")
+        }
+    finally:
+        conn.close()
+    assert summary.snapshot == (held["ticket"] if snapshot else 0), summary
+    return {
+        "bootstrap_100k_s": round(took, 2),
+        "bootstrap_snapshot_tickets": summary.snapshot,
+        "bootstrap_changes": summary.pulled,
+        "bootstrap_pages": summary.pages,
+        "bootstrap_tickets": held["ticket"],
+        "bootstrap_events": held["ticket_event"],
+        "bootstrap_customers": held["customer"],
+        "bootstrap_orders": held["customer_order"],
+        "bootstrap_http_s": round(server.waited, 2),
+        "bootstrap_json_s": round(server.decoded, 2),
+        "bootstrap_page_wait_s": round(sum(waits), 2),
+        "bootstrap_apply_s": round(took - sum(waits), 2),
+        "bootstrap_store_mb": round(store.stat().st_size / 2**20, 1),
+    }
 
 
 def server_pull_sample(url: str, username: str) -> dict[str, Any]:

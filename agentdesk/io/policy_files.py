@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -128,6 +129,12 @@ def parse_policy(texts: Mapping[str, str], origin: str = "") -> SlaPolicy:
 
 def load_policy(directory: Path) -> SlaPolicy:
     return parse_policy(read_texts(directory), str(directory))
+
+
+def server_policy() -> SlaPolicy:
+    """The central server's policy: the folder in AGENTDESK_POLICY_DIR, or the shipped one."""
+    directory = os.environ.get("AGENTDESK_POLICY_DIR")
+    return load_policy(Path(directory) if directory else SHIPPED_POLICY_DIR)
 
 
 def _describe(exc: ValidationError, raw: dict[str, Any]) -> tuple[str, str]:

@@ -7,6 +7,7 @@ problem the server did not foresee is logged and answered 500 without details.
 which name dependencies defined inside `create_app`.)
 """
 
+import contextlib
 import logging
 import os
 from collections.abc import Iterator
@@ -18,21 +19,21 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, Field
 from sqlalchemy.engine import Connection, Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from typing_extensions import TypedDict
 
 from agentdesk.domain.clock import Clock, SystemClock
 from agentdesk.domain.errors import AgentdeskError, NotAllowed, NotFound, ValidationFailed
 from agentdesk.i18n import t
-from agentdesk.server import accounts, db, pull, push
+from agentdesk.server import accounts, db, pull, push, snapshots
 from agentdesk.server.accounts import Account, AuthFailed
 
 log = logging.getLogger("agentdesk.server")
 PROTOCOL_VERSION = 1
+SNAPSHOT_TYPE = "application/vnd.sqlite3"
 
 
 class LoginRequest(BaseModel):
@@ -111,28 +112,6 @@ class PullResponse(BaseModel):
     changes: list[Change]
 
 
-class _ChangeBody(TypedDict):
-    type: str
-    id: str
-    op: str
-    scope: str
-    row: dict[str, Any] | None
-
-
-class _PullBody(TypedDict):
-    """PullResponse as plain dicts: a page of a thousand changes is serialized as it is, without
-    building and validating a model per change (the bytes are the same)."""
-
-    cursor: str
-    has_more: bool
-    reset: bool
-    last_mutation_id: int
-    changes: list[_ChangeBody]
-
-
-PULL_BODY: TypeAdapter[_PullBody] = TypeAdapter(_PullBody)
-
-
 class Health(BaseModel):
     status: str
     backend: str
@@ -159,17 +138,24 @@ class Caller:
 
 
 def create_app(
-    engine: Engine, clock: Clock | None = None, sweep_every: float | None = None
+    engine: Engine,
+    clock: Clock | None = None,
+    sweep_every: float | None = None,
+    snapshot_dir: Path | None = None,
 ) -> FastAPI:
     """The API over an upgraded database (checked here: a stale schema refuses to start).
-    With `sweep_every` (seconds), the server runs the escalation ladder on that schedule."""
+    With `sweep_every` (seconds), the server runs the escalation ladder on that schedule; with
+    `snapshot_dir`, it builds and offers ready-made first downloads there (server.snapshots)."""
     db.check_current(engine)
     clock = clock or SystemClock()
+    shelf = snapshots.Shelf(snapshot_dir) if snapshot_dir else None
+    builders = snapshots.Builders(shelf, db.full_url(engine)) if shelf else None
     app = FastAPI(
         title="agentdesk server",
         version=str(PROTOCOL_VERSION),
-        lifespan=_lifespan(engine, clock, sweep_every),
+        lifespan=_lifespan(engine, clock, sweep_every, builders),
     )
+    app.state.snapshot_builders = builders
     _install_error_handlers(app)
 
     scheme = HTTPBearer(auto_error=False, description="the token from /v1/auth/login")
@@ -259,16 +245,38 @@ def create_app(
         the last mutation of `client_id` the server applied (0 for another account's client)."""
         with signed_in(token) as caller:
             page = pull.pull(caller.conn, caller.account, cursor, limit, client_id)
-        body: _PullBody = {
-            "cursor": page.cursor,
-            "has_more": page.has_more,
-            "reset": page.reset,
-            "last_mutation_id": page.acknowledged,
-            "changes": page.changes,  # type: ignore[typeddict-item]  # the same keys
-        }
         # Serialized as PullResponse (the documented schema), straight from the page's dicts:
         # building and validating a model per change took longer than the page's queries.
-        return Response(PULL_BODY.dump_json(body), media_type="application/json")
+        return Response(pull.page_json(page), media_type="application/json")
+
+    @app.get(
+        "/v1/sync/snapshot",
+        response_class=StreamingResponse,
+        responses={
+            200: {"content": {SNAPSHOT_TYPE: {}}, "description": "a console store file"},
+            404: {"description": "none ready for these scopes (pull from the start instead)"},
+        },
+    )
+    def sync_snapshot(
+        token: Annotated[str, Depends(bearer)],
+        schema: Annotated[str, Query(min_length=1, max_length=32)],
+    ) -> StreamingResponse:
+        """A ready-made first download of the signed-in account's scopes, in console store
+        schema `schema`: copy its tables, then pull on from the cursor in its sync_state."""
+        if shelf is None or builders is None:
+            raise NotFound("error.snapshot_none")
+        with signed_in(token) as caller:
+            found = snapshots.offer(
+                caller.conn, caller.account, schema, shelf, builders, clock.now()
+            )
+        size, content = snapshots.chunks(found.path)
+        headers = {
+            "Content-Length": str(size),
+            "X-Snapshot-Sha256": found.sha256,
+            "X-Snapshot-Policy": found.policy,
+            "X-Snapshot-Schema": found.revision,
+        }
+        return StreamingResponse(content, media_type=SNAPSHOT_TYPE, headers=headers)
 
     return app
 
@@ -312,10 +320,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         return answer(500, "error.server", t("error.server"))
 
 
-def _lifespan(engine: Engine, clock: Clock, sweep_every: float | None) -> Any:
+def _lifespan(
+    engine: Engine,
+    clock: Clock,
+    sweep_every: float | None,
+    builders: snapshots.Builders | None,
+) -> Any:
     """As many worker threads for the routes as a server engine pools connections (db.POOL_SIZE),
     so a route never waits for one nor makes the pool open and close extra ones (a new
-    PostgreSQL connection is a process to start); with `sweep_every`, the escalation sweep."""
+    PostgreSQL connection is a process to start); with `sweep_every`, the escalation sweep;
+    snapshot builds still running are stopped at the end."""
     from contextlib import asynccontextmanager
 
     import anyio.to_thread
@@ -325,11 +339,12 @@ def _lifespan(engine: Engine, clock: Clock, sweep_every: float | None) -> Any:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
         anyio.to_thread.current_default_thread_limiter().total_tokens = db.POOL_SIZE
-        if sweeping is None:
-            yield
-            return
-        async with sweeping(app):
-            yield
+        try:
+            async with sweeping(app) if sweeping else contextlib.nullcontext():
+                yield
+        finally:
+            if builders is not None:
+                await anyio.to_thread.run_sync(builders.stop)
 
     return lifespan
 
@@ -340,11 +355,10 @@ def _sweeping(engine: Engine, clock: Clock, every: float) -> Any:
     import asyncio
     from contextlib import asynccontextmanager
 
-    from agentdesk.io.policy_files import SHIPPED_POLICY_DIR, load_policy
+    from agentdesk.io.policy_files import server_policy
     from agentdesk.server.sweeper import sweep
 
-    policy_dir = os.environ.get("AGENTDESK_POLICY_DIR")
-    policy = load_policy(Path(policy_dir) if policy_dir else SHIPPED_POLICY_DIR)
+    policy = server_policy()
 
     async def loop() -> None:
         while True:
@@ -369,4 +383,9 @@ def app_from_env() -> FastAPI:
     """For uvicorn's workers: the database URL comes from AGENTDESK_SERVER_DB; the ladder is
     swept every AGENTDESK_SWEEP_SECONDS (default 60; 0 turns it off)."""
     every = float(os.environ.get("AGENTDESK_SWEEP_SECONDS", "60"))
-    return create_app(db.make_engine(os.environ["AGENTDESK_SERVER_DB"]), sweep_every=every or None)
+    snapshot_dir = os.environ.get("AGENTDESK_SNAPSHOT_DIR")
+    return create_app(
+        db.make_engine(os.environ["AGENTDESK_SERVER_DB"]),
+        sweep_every=every or None,
+        snapshot_dir=Path(snapshot_dir) if snapshot_dir else None,
+    )

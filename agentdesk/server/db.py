@@ -32,6 +32,11 @@ def redacted(url: str) -> str:
         return url.split("@")[-1]
 
 
+def full_url(engine: Engine) -> str:
+    """The engine's URL with its password, for a process of ours that opens the same database."""
+    return engine.url.render_as_string(hide_password=False)
+
+
 POOL_SIZE = 20  # connections kept per server process; its routes run in as many threads
 POOL_OVERFLOW = 5  # opened for a moment beyond them (the escalation sweep's, a route's)
 

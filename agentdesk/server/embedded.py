@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from pathlib import Path
 
 from agentdesk.domain.clock import Clock
 from agentdesk.domain.errors import AgentdeskError
@@ -24,14 +25,22 @@ def free_port() -> int:
 class EmbeddedServer:
     """`with EmbeddedServer(url) as base_url:` serves the database at `url` until the block ends."""
 
-    def __init__(self, db_url: str, clock: Clock | None = None, port: int | None = None) -> None:
+    def __init__(
+        self,
+        db_url: str,
+        clock: Clock | None = None,
+        port: int | None = None,
+        snapshot_dir: Path | None = None,
+    ) -> None:
         import uvicorn
 
         from agentdesk.server.app import create_app
 
         self.engine = db.make_engine(db_url)
         self.port = port or free_port()
-        app = create_app(self.engine, clock, sweep_every=SWEEP_SECONDS)  # --now travels here too
+        app = create_app(  # --now travels here too
+            self.engine, clock, sweep_every=SWEEP_SECONDS, snapshot_dir=snapshot_dir
+        )
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="embedded-server", daemon=True)

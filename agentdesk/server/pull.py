@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import TypeAdapter
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
+from typing_extensions import TypedDict
 
 from agentdesk.domain.errors import ValidationFailed
 from agentdesk.server import changes
@@ -73,6 +75,7 @@ class Page:
     has_more: bool
     reset: bool
     acknowledged: int = 0  # the last mutation of the pulling client the server applied
+    position: Position = START  # of the page's last change (the cursor's, unsigned)
 
 
 @dataclass(frozen=True)
@@ -121,13 +124,24 @@ def pull(
     """The page after `cursor` (none: from the start); with the last mutation of `client_id`
     applied, read before the page: every change it made is on this page or a later one (0 for
     another account's client)."""
+    return pull_scopes(conn, scopes_of(conn, who), cursor, limit, client_id or "", who.id)
+
+
+def pull_scopes(
+    conn: Connection,
+    scopes: list[str],
+    cursor: str | None,
+    limit: int,
+    client_id: str = "",
+    account_id: str = "",
+) -> Page:
+    """`pull` for whoever sees exactly `scopes` (a ready-made first download is built so)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed("error.bad_limit", limit=limit, maximum=MAX_LIMIT)
-    found = conn.execute(STANDING, {"client_id": client_id or "", "account_id": who.id}).one()
+    found = conn.execute(STANDING, {"client_id": client_id, "account_id": account_id}).one()
     standing = _Standing(
         found.epoch, found.cursor_secret, int(found.last_seq or 0), int(found.acknowledged or 0)
     )
-    scopes = scopes_of(conn, who)
     backend = conn.dialect.name
     position, reset = START, False
     if cursor:
@@ -140,7 +154,7 @@ def pull(
         position = Position(int(last["xid"] or 0), int(last["seq"]))
     entities = _entities(conn, rows)
     cursor_out = _write_cursor(standing, backend, position, scopes)
-    return Page(entities, cursor_out, has_more, reset, standing.acknowledged)
+    return Page(entities, cursor_out, has_more, reset, standing.acknowledged, position)
 
 
 def _page(
@@ -194,10 +208,47 @@ def _id_among(table: sa.Table, ids: list[str], backend: str) -> sa.ColumnElement
     return table.c.id.in_(ids)
 
 
+# -- on the wire ----------------------------------------------------------------------------------
+
+
+class _ChangeBody(TypedDict):
+    type: str
+    id: str
+    op: str
+    scope: str
+    row: dict[str, Any] | None
+
+
+class _PullBody(TypedDict):
+    """The API's PullResponse as plain dicts: a page of a thousand changes is serialized as it
+    is, without building and validating a model per change (the bytes are the same)."""
+
+    cursor: str
+    has_more: bool
+    reset: bool
+    last_mutation_id: int
+    changes: list[_ChangeBody]
+
+
+PULL_BODY: TypeAdapter[_PullBody] = TypeAdapter(_PullBody)
+
+
+def page_json(page: Page) -> bytes:
+    """The page as the pull endpoint sends it (and as a ready-made first download reads it)."""
+    body: _PullBody = {
+        "cursor": page.cursor,
+        "has_more": page.has_more,
+        "reset": page.reset,
+        "last_mutation_id": page.acknowledged,
+        "changes": page.changes,  # type: ignore[typeddict-item]  # the same keys
+    }
+    return PULL_BODY.dump_json(body)
+
+
 # -- the cursor -----------------------------------------------------------------------------------
 
 
-def _scope_hash(scopes: list[str]) -> str:
+def scope_hash(scopes: list[str]) -> str:
     return hashlib.sha256("\n".join(scopes).encode()).hexdigest()[:16]
 
 
@@ -208,7 +259,7 @@ def _write_cursor(standing: _Standing, backend: str, at: Position, scopes: list[
         "backend": backend,
         "xid": at.xid,
         "seq": at.seq,
-        "scopes": _scope_hash(scopes),
+        "scopes": scope_hash(scopes),
     }
     raw = json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
     mac = hmac.new(standing.cursor_secret.encode(), raw, hashlib.sha256).hexdigest()[:32]
@@ -235,7 +286,7 @@ def _read_cursor(
         body.get("v") != CURSOR_VERSION
         or body.get("epoch") != standing.epoch
         or body.get("backend") != backend
-        or body.get("scopes") != _scope_hash(scopes)
+        or body.get("scopes") != scope_hash(scopes)
         or position.seq > standing.last_seq
     ):
         return START, True

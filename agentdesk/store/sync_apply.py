@@ -101,7 +101,7 @@ def apply_page(
             unlist_underived(conn, timelines)
         else:
             refresh_tickets(conn, rows | timelines, policy, now)
-        _save_cursor(conn, cursor, acknowledged)
+        save_cursor(conn, cursor, acknowledged)
     return applied
 
 
@@ -124,17 +124,17 @@ class WriteBatch:
             self.commit()
         elif self.pages:
             self.pages = 0
-            _end_unchecked(self.conn, commit=False)
+            end_unchecked(self.conn, commit=False)
 
     def add_page(self) -> None:
         if not self.pages:
-            _begin_unchecked(self.conn)
+            begin_unchecked(self.conn)
         self.pages += 1
 
     def commit(self) -> None:
         if self.pages:
             self.pages = 0
-            _end_unchecked(self.conn, commit=True)
+            end_unchecked(self.conn, commit=True)
 
 
 @contextlib.contextmanager
@@ -143,21 +143,21 @@ def _unchecked_transaction(conn: sqlite3.Connection) -> Iterator[None]:
     integrity; its pull order does not: a ticket updated after its timeline was written comes
     after its entries (one change row per entity, moved to the end), possibly a page later.
     Checked here, a fresh console could never bootstrap."""
-    _begin_unchecked(conn)
+    begin_unchecked(conn)
     try:
         yield
     except BaseException:
-        _end_unchecked(conn, commit=False)
+        end_unchecked(conn, commit=False)
         raise
-    _end_unchecked(conn, commit=True)
+    end_unchecked(conn, commit=True)
 
 
-def _begin_unchecked(conn: sqlite3.Connection) -> None:
+def begin_unchecked(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA foreign_keys = OFF")  # outside a transaction, or SQLite ignores it
     conn.execute("BEGIN IMMEDIATE")
 
 
-def _end_unchecked(conn: sqlite3.Connection, *, commit: bool) -> None:
+def end_unchecked(conn: sqlite3.Connection, *, commit: bool) -> None:
     """COMMIT (a ROLLBACK if that fails) or ROLLBACK; then foreign keys on again."""
     try:
         if commit:
@@ -210,7 +210,7 @@ def _apply_changes(
     return rows - waiting, timelines - waiting - {""}
 
 
-def _save_cursor(conn: sqlite3.Connection, cursor: str, acknowledged: int) -> None:
+def save_cursor(conn: sqlite3.Connection, cursor: str, acknowledged: int) -> None:
     outbox.ensure_sync_state(conn)  # a store that never queued an edit has none yet
     conn.execute(
         "UPDATE sync_state SET pull_cursor = ?, acked_mutation_id = max(acked_mutation_id, ?) "

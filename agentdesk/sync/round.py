@@ -8,6 +8,7 @@ the outbox as it was; the next round carries on.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +19,7 @@ from typing import Any
 from agentdesk.domain.sla_policy import SlaPolicy
 from agentdesk.store import database
 from agentdesk.store.database import HEAD_REVISION
+from agentdesk.store.snapshot_copy import SnapshotUnusable, copy_snapshot, takes_snapshot
 from agentdesk.store.sync_apply import (
     WriteBatch,
     apply_page,
@@ -29,6 +31,7 @@ from agentdesk.store.sync_apply import (
 from agentdesk.store.underived import underived_left
 from agentdesk.sync.transport import ServerClient, SyncProblem
 
+log = logging.getLogger("agentdesk.sync")
 PROTOCOL_VERSION = 1
 PUSH_BATCH = 200
 PULL_PAGE = 500
@@ -61,15 +64,26 @@ class SyncSummary:
     reset: bool = False
     rotated: bool = False  # took a new client id (this store was restored from a backup)
     requeued: int = 0  # edits the server lost (its database restored), pushed again
+    snapshot: int = 0  # tickets taken from a ready-made first download (server.snapshots)
 
 
 def sync_round(
-    store: Path, server: ServerClient, policy: SlaPolicy, now: int, *, batch: int = PUSH_BATCH
+    store: Path,
+    server: ServerClient,
+    policy: SlaPolicy,
+    now: int,
+    *,
+    batch: int = PUSH_BATCH,
+    snapshot: bool = True,
 ) -> SyncSummary:
+    """Push, then pull. A store that never pulled first asks for a ready-made first download
+    (unless `snapshot` is off) and pulls on from it; without one it pulls from the start."""
     summary = SyncSummary()
     conn = database.connect(store)
     try:
         _push(conn, server, summary, batch)
+        if snapshot and takes_snapshot(conn):
+            summary.snapshot = _take_snapshot(conn, server, store, policy)
         _pull(conn, server, policy, now, summary)
         if summary.requeued:  # the server was restored: what it lost goes out again now
             _push(conn, server, summary, batch)
@@ -223,6 +237,31 @@ def _quarantine(conn: sqlite3.Connection, mutation_id: int) -> None:
             "attempts = attempts + 1 WHERE mutation_id = ?",
             (mutation_id,),
         )
+
+
+# -- a ready-made first download -----------------------------------------------------------------
+
+
+def _take_snapshot(
+    conn: sqlite3.Connection, server: ServerClient, store: Path, policy: SlaPolicy
+) -> int:
+    """The tickets copied from the server's snapshot of this account's scopes, 0 when it has
+    none ready or it cannot be used (then the pull starts from the beginning, as without).
+    Downloaded beside the store, then copied in one transaction; its clocks are derived again
+    here when the server's SLA policy is not this console's."""
+    download = store.with_name(f".{store.name}.snapshot")
+    try:
+        headers = server.download("/v1/sync/snapshot", {"schema": HEAD_REVISION}, download)
+        if headers is None:
+            return 0
+        rederive = headers.get("x-snapshot-policy") != policy.fingerprint
+        try:
+            return copy_snapshot(conn, download, rederive=rederive)
+        except SnapshotUnusable as exc:
+            log.warning("ready-made first download not used: %s", exc.message())
+            return 0
+    finally:
+        download.unlink(missing_ok=True)
 
 
 # -- pull -----------------------------------------------------------------------------------------

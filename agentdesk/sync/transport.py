@@ -3,8 +3,10 @@ what cannot be retried becomes a SyncProblem with one line for the agent."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -55,6 +57,28 @@ class ServerClient:
             return response
         raise AssertionError("unreachable")
 
+    def download(self, path: str, params: dict[str, Any], into: Path) -> httpx.Headers | None:
+        """GET `path` into the file `into` (one attempt: a caller that gets None does without);
+        the answer's headers, or None for anything but a whole 200 (nothing is left at `into`
+        then). A body is whole when it is as long as its Content-Length and, when the answer
+        names one, has its X-Snapshot-Sha256."""
+        headers = {"Authorization": f"Bearer {self.token}"}
+        try:
+            with self.http.stream(
+                "GET", self.base_url + path, params=params, headers=headers
+            ) as response:
+                if response.status_code != 200:
+                    return None
+                length, digest = _save_body(response, into)
+                expected = response.headers.get("x-snapshot-sha256")
+                whole = str(length) == response.headers.get("content-length")
+                if whole and expected in (None, digest):
+                    return response.headers
+        except (httpx.HTTPError, OSError):
+            pass
+        into.unlink(missing_ok=True)
+        return None
+
     def json_or_problem(self, response: httpx.Response) -> Any:
         if response.status_code < 400:
             return response.json()
@@ -67,3 +91,14 @@ class ServerClient:
         raise SyncProblem(
             response.status_code, "error.sync_refused", status=response.status_code, message=message
         )
+
+
+def _save_body(response: httpx.Response, into: Path) -> tuple[int, str]:
+    """Write the body to `into`; its length and SHA-256."""
+    digest, length = hashlib.sha256(), 0
+    with into.open("wb") as out:
+        for chunk in response.iter_bytes(1 << 20):
+            digest.update(chunk)
+            out.write(chunk)
+            length += len(chunk)
+    return length, digest.hexdigest()
