@@ -189,6 +189,8 @@ def build(
     with shelf.building(epoch, scope) as mine:
         if not mine:
             return None
+        for left in shelf.folder(epoch).glob(f".{scope}.*.building"):
+            left.unlink()  # a build killed before its end (none runs: the lock is ours)
         work = shelf.folder(epoch) / f".{scope}.{os.getpid()}.building"
         try:
             seq = _fill(work, engine, scopes, policy, now)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -17,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agentdesk.cli import app as cli
+from tests.conftest import rows
 
 runner = CliRunner()
 PASSWORD = "correct horse battery"
@@ -132,19 +134,8 @@ def test_sync_once_from_the_command_line(tmp_path: Path, db_url: str, seeded: Pa
         NOW,
     )
     repo.engine.dispose()
-    port = free_port()
-    command = [sys.executable, "-c", "from agentdesk.cli import main; main()", "server"]
-    command += ["--db", db_url, "--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(command, env=dict(os.environ, AGENTDESK_HOME=str(tmp_path / "s")))
-    url = f"http://127.0.0.1:{port}"
     home = tmp_path / "agent-home"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    with running_server(db_url, tmp_path / "s") as url:
         code, _, err = client_cli(home, "login", "--server", url, "--user", "zhang.wei",
                                   "--password-stdin", password=PASSWORD)  # fmt: skip
         assert code == 0, err
@@ -152,6 +143,60 @@ def test_sync_once_from_the_command_line(tmp_path: Path, db_url: str, seeded: Pa
         assert code == 0, err
         summary = json.loads(out)
         assert summary["rejected"] == 0 and summary["applied"] == summary["pushed"] >= 1
+        assert summary["snapshot"] == 0  # a console with data of its own never takes one
+
+
+def test_a_new_console_takes_the_servers_ready_made_first_download(
+    tmp_path: Path, db_url: str, seeded: Path
+) -> None:
+    """The first new console of a team finds none and pulls page by page, and its request
+    starts a build; the next new console of that team downloads it."""
+    assert runner.invoke(cli, ["server", "upgrade", "--db", db_url]).exit_code == 0
+    seed = ["server", "seed", "--from", str(seeded), "--db", db_url, "--password-stdin"]
+    assert runner.invoke(cli, seed, input=PASSWORD).exit_code == 0
+    shelf = tmp_path / "snapshots"
+    with running_server(db_url, tmp_path / "s", "--snapshot-dir", str(shelf)) as url:
+        said = []
+        for name, options in (("first", ["--json"]), ("second", [])):
+            home = tmp_path / name
+            code, _, err = client_cli(home, "login", "--server", url, "--user", "zhang.wei",
+                                      "--password-stdin", password=PASSWORD)  # fmt: skip
+            assert code == 0, err
+            code, out, err = client_cli(home, "sync", "--once", *options)
+            assert code == 0, err
+            said.append(out)
+            deadline = time.monotonic() + 120
+            while not list(shelf.glob("*/*.sqlite")):  # the build the first console started
+                assert time.monotonic() < deadline, "no snapshot was built"
+                time.sleep(0.1)
+        code, out, _ = client_cli(tmp_path / "second", "sync", "--once")
+    assert json.loads(said[0])["snapshot"] == 0 and json.loads(said[0])["pulled"] > 0
+    assert "3 tickets came ready-made from the server" in said[1]
+    for home in (tmp_path / "first", tmp_path / "second"):
+        store = next(home.rglob("agentdesk.db"))
+        assert rows(store, "SELECT count(*) FROM ticket WHERE due_at IS NOT NULL") == [(3,)]
+    assert code == 0 and "ready-made" not in out  # later rounds are plain pulls
+
+
+@contextmanager
+def running_server(db_url: str, home: Path, *options: str) -> Iterator[str]:
+    """`agentdesk server` on 127.0.0.1 and a free port, stopped by PID when the block ends."""
+    port = free_port()
+    command = [sys.executable, "-c", "from agentdesk.cli import main; main()", "server"]
+    command += ["--db", db_url, "--host", "127.0.0.1", "--port", str(port), *options]
+    process = subprocess.Popen(command, env=dict(os.environ, AGENTDESK_HOME=str(home)))
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert process.poll() is None and time.monotonic() < deadline, "server did not start"
+            time.sleep(0.1)
+        yield url
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=20)
