@@ -15,9 +15,9 @@ every fresh console of that scope the result:
   written under a temporary name and renamed whole. The epoch keeps a restored database from
   serving files built before it; a snapshot whose position is ahead of the database (restored
   under the same epoch) is discarded.
-* Builds run in a separate process (`python -m agentdesk.server.snapshots`), one per scope at a
-  time on this host (a lock file): a request never waits for one, and the server's workers keep
-  their CPU. A scope with no snapshot, or with more than REBUILD_BEHIND changes since its
+* Builds run in a separate process (`python -m agentdesk.server.snapshots`), one at a time per
+  server process and one per scope on this host (a lock file): a request never waits for one,
+  and the server's workers keep their CPU. A scope with no snapshot, or with more than REBUILD_BEHIND changes since its
   snapshot was built, starts a build when a console asks for it; until it is ready the console
   pulls pages as before.
 * The files are a cache: deleting them loses nothing. Every worker of one host shares them;
@@ -235,7 +235,7 @@ def _fill(work: Path, engine: Engine, scopes: list[str], policy: SlaPolicy, now:
 
 
 class Builders:
-    """The build processes this server started (one per scope at a time), stopped with it."""
+    """The build processes this server process started, one at a time, stopped with it."""
 
     def __init__(self, shelf: Shelf, db_url: str) -> None:
         self.shelf = shelf
@@ -244,10 +244,12 @@ class Builders:
         self.lock = threading.Lock()
 
     def start(self, scopes: list[str], now: datetime) -> None:
+        """Start building `scopes` unless a build is running here already (of these scopes or
+        any other: a morning of new consoles of many teams must not start a build per team at
+        once; a later request of a team still waiting starts its build)."""
         scope = pull.scope_hash(scopes)
         with self.lock:
-            process = self.running.get(scope)
-            if process is not None and process.poll() is None:
+            if any(process.poll() is None for process in self.running.values()):
                 return
             command = [
                 sys.executable, "-m", "agentdesk.server.snapshots",

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -223,3 +225,26 @@ def test_without_a_snapshot_folder_the_server_offers_none(engine: Engine, tmp_pa
         assert anonymous.status_code == 401
         _, taken = synced(tmp_path, "pages", server, snapshot=True)
         assert taken.snapshot == 0 and taken.pulled > 0
+
+
+def test_a_server_process_runs_one_build_at_a_time(
+    engine: Engine, shelf: snapshots.Shelf, app: TestClient
+) -> None:
+    builders = app.app.state.snapshot_builders  # type: ignore[attr-defined]
+    waiting = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    )
+    builders.running["another scope"] = waiting  # a build still running
+    asked = signed_in(app, "zhang.wei").request(
+        "GET", "/v1/sync/snapshot", params={"schema": database.HEAD_REVISION}
+    )
+    assert asked.status_code == 404 and list(builders.running) == ["another scope"]
+    assert waiting.stdin is not None
+    waiting.stdin.close()  # that build ends
+    waiting.wait(30)
+    asked = signed_in(app, "zhang.wei").request(
+        "GET", "/v1/sync/snapshot", params={"schema": database.HEAD_REVISION}
+    )
+    assert asked.status_code == 404 and len(builders.running) == 2  # this one starts now
+    builders.wait(120)
+    assert rows(next(shelf.directory.glob("*/*.sqlite")), "SELECT count(*) FROM ticket") == [(3,)]
