@@ -17,9 +17,9 @@ every fresh console of that scope the result:
   under the same epoch) is discarded.
 * Builds run in a separate process (`python -m agentdesk.server.snapshots`), one at a time per
   server process and one per scope on this host (a lock file): a request never waits for one,
-  and the server's workers keep their CPU. A scope with no snapshot, or with more than REBUILD_BEHIND changes since its
-  snapshot was built, starts a build when a console asks for it; until it is ready the console
-  pulls pages as before.
+  and the server's workers keep their CPU. A scope with no snapshot, or with more than
+  REBUILD_BEHIND changes since its snapshot was built, starts a build when a console asks for
+  it; until it is ready the console pulls pages as before.
 * The files are a cache: deleting them loses nothing. Every worker of one host shares them;
   another host builds its own.
 """
