@@ -73,10 +73,6 @@ class Snapshot:
         scope, revision, policy, seq, sha256 = parts
         return cls(path, scope, revision, policy, int(seq), sha256)
 
-    @property
-    def size(self) -> int:
-        return self.path.stat().st_size
-
 
 class Shelf:
     """The snapshots of one server database on this host."""
