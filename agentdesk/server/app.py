@@ -148,8 +148,11 @@ def create_app(
     `snapshot_dir`, it builds and offers ready-made first downloads there (server.snapshots)."""
     db.check_current(engine)
     clock = clock or SystemClock()
-    shelf = snapshots.Shelf(snapshot_dir) if snapshot_dir else None
-    builders = snapshots.Builders(shelf, db.full_url(engine)) if shelf else None
+    builders = (
+        snapshots.Builders(snapshots.Shelf(snapshot_dir), db.full_url(engine))
+        if snapshot_dir
+        else None
+    )
     app = FastAPI(
         title="agentdesk server",
         version=str(PROTOCOL_VERSION),
@@ -263,12 +266,10 @@ def create_app(
     ) -> StreamingResponse:
         """A ready-made first download of the signed-in account's scopes, in console store
         schema `schema`: copy its tables, then pull on from the cursor in its sync_state."""
-        if shelf is None or builders is None:
+        if builders is None:
             raise NotFound("error.snapshot_none")
         with signed_in(token) as caller:
-            found = snapshots.offer(
-                caller.conn, caller.account, schema, shelf, builders, clock.now()
-            )
+            found = snapshots.offer(caller.conn, caller.account, schema, builders, clock.now())
         size, content = snapshots.chunks(found.path)
         headers = {
             "Content-Length": str(size),

@@ -40,14 +40,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from agentdesk.domain.errors import NotFound
 from agentdesk.domain.sla_policy import SlaPolicy
 from agentdesk.server import pull
 from agentdesk.server.accounts import Account
-from agentdesk.server.tables import change_index, server_meta
 
 log = logging.getLogger("agentdesk.server.snapshots")
 REBUILD_BEHIND = 5_000  # changes committed since a snapshot's build that make it worth rebuilding
@@ -128,14 +126,13 @@ def _sha256(path: Path) -> str:
 
 
 def _standing(conn: Connection) -> tuple[str, int]:
-    """The database's epoch and newest change."""
-    epoch = conn.execute(sa.select(server_meta.c.value).where(server_meta.c.key == "epoch"))
-    newest = conn.execute(sa.select(sa.func.coalesce(sa.func.max(change_index.c.seq), 0)))
-    return str(epoch.scalar_one()), int(newest.scalar_one())
+    """The database's epoch and newest change (the pull's own standing read)."""
+    found = conn.execute(pull.STANDING, {"client_id": "", "account_id": ""}).one()
+    return str(found.epoch), int(found.last_seq or 0)
 
 
 def offer(
-    conn: Connection, who: Account, revision: str, shelf: Shelf, builders: Builders, now: datetime
+    conn: Connection, who: Account, revision: str, builders: Builders, now: datetime
 ) -> Snapshot:
     """The snapshot of `who`'s scopes in store schema `revision`, starting a build when there is
     none or it is far behind; NotFound when there is none to give now."""
@@ -145,7 +142,7 @@ def offer(
         raise NotFound("error.snapshot_none")
     scopes = pull.scopes_of(conn, who)
     epoch, newest = _standing(conn)
-    found = shelf.latest(epoch, pull.scope_hash(scopes), revision)
+    found = builders.shelf.latest(epoch, pull.scope_hash(scopes), revision)
     if found is not None and found.seq > newest:  # the database was restored behind it
         found.path.unlink(missing_ok=True)
         found = None

@@ -20,10 +20,9 @@ from agentdesk.domain.errors import AgentdeskError
 from agentdesk.store import database
 from agentdesk.store.sync_apply import (
     COLUMNS,
-    begin_unchecked,
-    end_unchecked,
     save_cursor,
     saved_cursor,
+    unchecked_transaction,
 )
 
 DERIVED_TABLES = ("ticket_clock", "escalation_fired", "quality_dirty")
@@ -67,8 +66,7 @@ def _copy_attached(conn: sqlite3.Connection, rederive: bool) -> int:
     found = conn.execute(f"SELECT pull_cursor FROM {ALIAS}.sync_state WHERE id = 1").fetchone()
     if found is None or not found[0]:
         raise SnapshotUnusable("error.snapshot_unusable", reason="no cursor")
-    begin_unchecked(conn)
-    try:
+    with unchecked_transaction(conn):
         if not takes_snapshot(conn):  # checked again inside the write transaction
             raise SnapshotUnusable("error.snapshot_unusable", reason="store not empty")
         for table in (*COLUMNS, *DERIVED_TABLES):
@@ -80,10 +78,6 @@ def _copy_attached(conn: sqlite3.Connection, rederive: bool) -> int:
             conn.execute("INSERT INTO sync_underived (ticket_id) SELECT id FROM ticket")
         save_cursor(conn, str(found[0]), 0)
         (tickets,) = conn.execute("SELECT count(*) FROM ticket").fetchone()
-    except BaseException:
-        end_unchecked(conn, commit=False)
-        raise
-    end_unchecked(conn, commit=True)
     return int(tickets)
 
 

@@ -106,7 +106,7 @@ def apply_page(
 
 
 class WriteBatch:
-    """Pulled pages applied in one write transaction, unchecked as `_unchecked_transaction`'s:
+    """Pulled pages applied in one write transaction, unchecked as `unchecked_transaction`'s:
     each `apply_page(..., batch=...)` adds one, `commit` ends it. Fewer, larger commits cost
     less (the full-text index writes its pending terms at each commit). The caller decides
     when to commit; never while it waits for the network. A failure inside the `with` block
@@ -124,40 +124,40 @@ class WriteBatch:
             self.commit()
         elif self.pages:
             self.pages = 0
-            end_unchecked(self.conn, commit=False)
+            _end_unchecked(self.conn, commit=False)
 
     def add_page(self) -> None:
         if not self.pages:
-            begin_unchecked(self.conn)
+            _begin_unchecked(self.conn)
         self.pages += 1
 
     def commit(self) -> None:
         if self.pages:
             self.pages = 0
-            end_unchecked(self.conn, commit=True)
+            _end_unchecked(self.conn, commit=True)
 
 
 @contextlib.contextmanager
-def _unchecked_transaction(conn: sqlite3.Connection) -> Iterator[None]:
+def unchecked_transaction(conn: sqlite3.Connection) -> Iterator[None]:
     """A write transaction (all or nothing) with foreign keys off. The server keeps referential
     integrity; its pull order does not: a ticket updated after its timeline was written comes
     after its entries (one change row per entity, moved to the end), possibly a page later.
     Checked here, a fresh console could never bootstrap."""
-    begin_unchecked(conn)
+    _begin_unchecked(conn)
     try:
         yield
     except BaseException:
-        end_unchecked(conn, commit=False)
+        _end_unchecked(conn, commit=False)
         raise
-    end_unchecked(conn, commit=True)
+    _end_unchecked(conn, commit=True)
 
 
-def begin_unchecked(conn: sqlite3.Connection) -> None:
+def _begin_unchecked(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA foreign_keys = OFF")  # outside a transaction, or SQLite ignores it
     conn.execute("BEGIN IMMEDIATE")
 
 
-def end_unchecked(conn: sqlite3.Connection, *, commit: bool) -> None:
+def _end_unchecked(conn: sqlite3.Connection, *, commit: bool) -> None:
     """COMMIT (a ROLLBACK if that fails) or ROLLBACK; then foreign keys on again."""
     try:
         if commit:
@@ -375,7 +375,7 @@ def _derive_listed(
 ) -> int:
     derived, after = 0, ""
     while True:
-        with _unchecked_transaction(conn):
+        with unchecked_transaction(conn):
             listed = [
                 str(r[0])
                 for r in conn.execute(

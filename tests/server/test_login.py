@@ -41,31 +41,8 @@ def server(tmp_path: Path, db_url: str) -> Iterator[str]:
     add = ["users", "add", "zhang.wei", "--role", "agent", "--team", "front_line"]
     result = runner.invoke(cli, [*add, "--password-stdin", "--db", db_url], input=PASSWORD)
     assert result.exit_code == 0, result.stderr
-    port = free_port()
-    command = [sys.executable, "-c", "from agentdesk.cli import main; main()", "server"]
-    command += ["--db", db_url, "--host", "127.0.0.1", "--port", str(port)]
-    env = dict(os.environ, AGENTDESK_HOME=str(tmp_path / "server-home"))
-    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {process.stderr.read()!r}")  # type: ignore[union-attr]
-            time.sleep(0.1)
+    with running_server(db_url, tmp_path / "server-home") as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def client_cli(home: Path, *args: str, password: str | None = None) -> tuple[int, str, str]:
@@ -184,7 +161,8 @@ def running_server(db_url: str, home: Path, *options: str) -> Iterator[str]:
     port = free_port()
     command = [sys.executable, "-c", "from agentdesk.cli import main; main()", "server"]
     command += ["--db", db_url, "--host", "127.0.0.1", "--port", str(port), *options]
-    process = subprocess.Popen(command, env=dict(os.environ, AGENTDESK_HOME=str(home)))
+    env = dict(os.environ, AGENTDESK_HOME=str(home))
+    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -194,9 +172,14 @@ def running_server(db_url: str, home: Path, *options: str) -> Iterator[str]:
                     break
             except httpx.HTTPError:
                 pass
-            assert process.poll() is None and time.monotonic() < deadline, "server did not start"
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start: {process.stderr.read()!r}")  # type: ignore[union-attr]
             time.sleep(0.1)
         yield url
     finally:
         process.terminate()
-        process.wait(timeout=20)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
