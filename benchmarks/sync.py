@@ -23,20 +23,20 @@ What is measured:
   `pull.pull` alone (no HTTP, no JSON) on the first pages, called in this process.
 - idle rounds (`idle_round_ms_p50`, p95): IDLE_ROUNDS more rounds of that console with nothing
   to push or pull.
-- load: --agents simulated consoles (asyncio, one httpx.AsyncClient each, no local store), one
+- load: --agents simulated consoles (asyncio, one aiohttp session each, no local store), one
   agent account each in an organisation of teams of --team-size (benchmarks/sync_staff.py
   restaffs the demo store; 0 keeps the demo's three teams and shares their agent accounts
-  round-robin), each with its own client id, signed in and caught up to
-  the head of their team's changes before the timed part. Over --minutes each runs a round (push
-  what is queued, then pull every page) every --interval seconds from a random phase, and makes
-  --edits-per-minute notes (Poisson) on open tickets of its team, each pushed by a round right
-  away as the console does. `sync_p50/p95/p99_ms`: one round (push + every pull page) as the
-  client sees it; `errors`: rounds that failed (non-2xx, the console's 10 s timeout, any
-  exception, or still running DRAIN_SECONDS after the end). When `rounds_per_s` stays below
-  `rounds_offered_per_s` the server is saturated and the latencies are mostly queueing. A
-  console pulls every change of its team, so the volume grows with agents squared over teams
-  (`changes_pulled_per_round`). CPU is a share of one core over the load window, per process
-  tree (server, PostgreSQL, this load generator) and for the whole machine.
+  round-robin), each with its own client id, signed in and caught up to the head of their team's
+  changes before the timed part. Over --minutes each runs a round (push what is queued, its
+  answer bringing the first pull page, then pull the rest) every --interval seconds from a
+  random phase, and makes --edits-per-minute notes (Poisson) on open tickets of its team, each
+  pushed by a round right away as the console does. `sync_p50/p95/p99_ms`: one round (push +
+  every pull page) as the client sees it; `errors`: rounds that failed (non-2xx, the console's
+  10 s timeout, any exception, or still running DRAIN_SECONDS after the end). When
+  `rounds_per_s` stays below `rounds_offered_per_s` the server is saturated and the latencies
+  are mostly queueing. A console pulls every change of its team, so the volume grows with agents
+  squared over teams (`changes_pulled_per_round`). CPU is a share of one core over the load
+  window, per process tree (server, PostgreSQL, this load generator) and for the whole machine.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import httpx
 
 from benchmarks.queue import CACHE, build
@@ -443,6 +444,7 @@ class Load:
     edits: int = 0
     pulled: int = 0
     pages: int = 0
+    pages_with_push: int = 0  # first pages that came in the push's answer
     in_flight: int = 0
 
 
@@ -496,11 +498,19 @@ def prepare_agents(base: str, store: Path, count: int, each: bool) -> tuple[list
         signed_in = time.perf_counter() - started
         by_name = dict(zip(names, tokens, strict=True))
         started = time.perf_counter()
-        cursors, caught_up = {}, 0
+        teams_chosen = {team for _, team in chosen}
+        first_of_team: dict[str, str] = {}
         for name, team_id in people:
-            if team_id not in cursors and any(team == team_id for _, team in chosen):
-                cursors[team_id], seen = head_cursor(base, by_name[name], http)
-                caught_up += seen
+            if team_id in teams_chosen and name in by_name:
+                first_of_team.setdefault(team_id, name)
+        heads = pool.map(
+            lambda name: head_cursor(base, by_name[name], http), first_of_team.values()
+        )
+        cursors = {}
+        caught_up = 0
+        for team_id, (cursor, seen) in zip(first_of_team, heads, strict=True):
+            cursors[team_id] = cursor
+            caught_up += seen
         catch_up = time.perf_counter() - started
     agents = []
     for i, (name, team_id) in enumerate(chosen):
@@ -515,14 +525,16 @@ def prepare_agents(base: str, store: Path, count: int, each: bool) -> tuple[list
     }
 
 
-async def sync_once(http: httpx.AsyncClient, base: str, agent: Agent, load: Load) -> None:
-    """One console round: push the queued notes, then pull every page."""
+async def sync_once(http: aiohttp.ClientSession, base: str, agent: Agent, load: Load) -> None:
+    """One console round: push the queued notes (the answer brings the first pull page, as
+    the console asks for it), then pull every page after."""
     from agentdesk.store.database import HEAD_REVISION
     from agentdesk.sync.round import PULL_PAGE
 
     headers = {"Authorization": f"Bearer {agent.token}"}
     load.in_flight += 1
     started = time.perf_counter()
+    page: dict[str, Any] | None = None
     try:
         if agent.pending:
             body = {
@@ -530,36 +542,42 @@ async def sync_once(http: httpx.AsyncClient, base: str, agent: Agent, load: Load
                 "protocol_version": 1,
                 "schema_version": HEAD_REVISION,
                 "mutations": list(agent.pending),
+                "pull": {"cursor": agent.cursor, "limit": PULL_PAGE},  # as the console asks
             }
             sent = time.perf_counter()
-            response = await http.post(f"{base}/v1/sync/push", json=body, headers=headers)
+            async with http.post(f"{base}/v1/sync/push", json=body, headers=headers) as response:
+                answer = await response.json() if response.status < 300 else None
             load.push_ms.append((time.perf_counter() - sent) * 1000)
-            if response.status_code >= 300:
-                load.errors[f"push {response.status_code}"] += 1
+            if answer is None:
+                load.errors[f"push {response.status}"] += 1
                 return
-            answer = response.json()
             for result in answer["results"]:
                 load.results[result["status"]] += 1
             done = int(answer["last_mutation_id"])
             agent.pending = [m for m in agent.pending if m["id"] > done]
+            page = answer.get("page")
+            load.pages_with_push += page is not None
         while True:
-            params: dict[str, str | int] = {
-                "limit": PULL_PAGE,
-                "cursor": agent.cursor,
-                "client_id": agent.client_id,
-            }
-            sent = time.perf_counter()
-            response = await http.get(f"{base}/v1/sync/pull", params=params, headers=headers)
-            load.pull_ms.append((time.perf_counter() - sent) * 1000)
-            if response.status_code >= 300:
-                load.errors[f"pull {response.status_code}"] += 1
-                return
-            page = response.json()
+            if page is None:
+                params: dict[str, str | int] = {
+                    "limit": PULL_PAGE,
+                    "cursor": agent.cursor,
+                    "client_id": agent.client_id,
+                }
+                sent = time.perf_counter()
+                url = f"{base}/v1/sync/pull"
+                async with http.get(url, params=params, headers=headers) as response:
+                    page = await response.json() if response.status < 300 else None
+                load.pull_ms.append((time.perf_counter() - sent) * 1000)
+                if page is None:
+                    load.errors[f"pull {response.status}"] += 1
+                    return
             agent.cursor = page["cursor"]
             load.pulled += len(page["changes"])
             load.pages += 1
             if not page["has_more"]:
                 break
+            page = None
         load.latencies.append((time.perf_counter() - started) * 1000)
     except Exception as exc:  # a round that fails for any reason is an error
         load.errors[type(exc).__name__] += 1
@@ -579,7 +597,7 @@ def queue_note(agent: Agent, rng: random.Random) -> None:
 
 
 async def console(
-    http: httpx.AsyncClient,
+    http: aiohttp.ClientSession,
     base: str,
     agent: Agent,
     load: Load,
@@ -618,7 +636,6 @@ async def run_load(
     base: str, agents: list[Agent], options: argparse.Namespace, watched: dict[str, int]
 ) -> dict[str, Any]:
     """`watched`: process trees whose CPU share is reported, by name and root PID."""
-    import ssl
     from contextlib import AsyncExitStack
 
     import psutil
@@ -627,14 +644,18 @@ async def run_load(
     rng = random.Random(SEED)
     # One client per console, as each console has its own (a shared pool queues requests in
     # this process once thousands are in flight); one connection, which uvicorn closes after
-    # 5 s idle: let it go first. One TLS context for all, though nothing here uses TLS.
-    limits = httpx.Limits(max_connections=1, keepalive_expiry=4)
-    tls = ssl.create_default_context()
+    # 5 s idle: let it go first. aiohttp, not the console's httpx: this process shares the
+    # machine with the server, and httpx's async client took 2.8 ms of CPU a round where this
+    # takes 1.0–1.7.
+    timeout = aiohttp.ClientTimeout(total=TIMEOUT_S)
     me = psutil.Process()
     async with AsyncExitStack() as clients:
         https = [
             await clients.enter_async_context(
-                httpx.AsyncClient(timeout=TIMEOUT_S, limits=limits, verify=tls)
+                aiohttp.ClientSession(
+                    connector=aiohttp.TCPConnector(limit=1, keepalive_timeout=4),
+                    timeout=timeout,
+                )
             )
             for _ in agents
         ]
@@ -678,6 +699,7 @@ async def run_load(
         "edits_rejected": load.results["rejected"] + load.results["conflict"],
         "changes_pulled_per_round": round(load.pulled / max(1, len(load.latencies)), 1),
         "pages_per_round": round(load.pages / max(1, len(load.latencies)), 2),
+        "pages_with_push": load.pages_with_push,
         "push_ms_p50": percentile(load.push_ms, 0.50),
         "push_ms_p99": percentile(load.push_ms, 0.99),
         "pull_page_ms_p50": percentile(load.pull_ms, 0.50),

@@ -21,9 +21,11 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from typing_extensions import TypedDict
 
 from agentdesk.domain.clock import Clock, SystemClock
 from agentdesk.domain.errors import AgentdeskError, NotAllowed, NotFound, ValidationFailed
@@ -69,11 +71,21 @@ class MutationIn(BaseModel):
     client_time: str | None = Field(default=None, max_length=64, description="display only")
 
 
+class PullAsk(BaseModel):
+    cursor: str | None = Field(default=None, max_length=2048, description="none: from the start")
+    limit: int = Field(default=500, ge=1, le=pull.MAX_LIMIT)
+
+
 class PushRequest(BaseModel):
     client_id: str = Field(min_length=8, max_length=64)
     protocol_version: int
     schema_version: str = Field(default="", max_length=32)
     mutations: list[MutationIn]
+    pull: PullAsk | None = Field(
+        default=None,
+        description="also answer the first pull page after these mutations, as GET "
+        "/v1/sync/pull would (one request where a console's round needs two)",
+    )
 
 
 class MutationResult(BaseModel):
@@ -94,6 +106,11 @@ class PushResponse(BaseModel):
     last_mutation_id: int
     results: list[MutationResult]
     stopped_at: int | None = Field(description="the first id after a gap (push from there)")
+    page: "PullResponse | None" = Field(
+        default=None,
+        description="the pull page asked for: absent after a gap, or when the cursor is not "
+        "one to continue from (then GET /v1/sync/pull says why)",
+    )
 
 
 class Change(BaseModel):
@@ -110,6 +127,21 @@ class PullResponse(BaseModel):
     reset: bool = Field(description="drop synced data (keep the outbox) and apply from scratch")
     last_mutation_id: int
     changes: list[Change]
+
+
+PushResponse.model_rebuild()
+
+
+class _PushWithPage(TypedDict):
+    """A push answer with its page, serialized as it is (pull.page_json says why)."""
+
+    last_mutation_id: int
+    results: list[dict[str, Any]]
+    stopped_at: int | None
+    page: pull.PullBody
+
+
+PUSH_WITH_PAGE: TypeAdapter[_PushWithPage] = TypeAdapter(_PushWithPage)
 
 
 class Health(BaseModel):
@@ -171,13 +203,14 @@ def create_app(
         return credentials.credentials.strip()
 
     @contextmanager
-    def signed_in(token: str) -> Iterator[Caller]:
+    def signed_in(token: str, reads_only: bool = False) -> Iterator[Caller]:
         """The account behind the token, and the pooled connection the request then works on
-        (one checkout per request; the sign-in read's transaction is still open). Entered in
-        the route's own thread, not as a dependency: a connection held from a dependency's
-        thread until the route got one of its own would let a burst of requests take every
-        pooled connection and every worker thread, each waiting for the other."""
-        with engine.connect() as conn:
+        (one checkout per request; a writer's sign-in read leaves its transaction open for the
+        first write). Entered in the route's own thread, not as a dependency: a connection
+        held from a dependency's thread until the route got one of its own would let a burst
+        of requests take every pooled connection and every worker thread, each waiting for
+        the other."""
+        with db.read_connection(engine) if reads_only else engine.connect() as conn:
             yield Caller(accounts.account_for_token(conn, token, clock.now()), conn)
 
     @app.get("/healthz", response_model=Health)
@@ -202,17 +235,41 @@ def create_app(
 
     @app.get("/v1/auth/whoami", response_model=WhoAmI)
     def whoami(token: Annotated[str, Depends(bearer)]) -> WhoAmI:
-        with signed_in(token) as caller:
+        with signed_in(token, reads_only=True) as caller:
             scopes = accounts.visible_team_codes(caller.conn, caller.account)
         return WhoAmI(account=_account_out(caller.account), scopes=scopes)
 
     @app.post("/v1/sync/push", response_model=PushResponse)
     def sync_push(
         body: PushRequest, token: Annotated[str, Depends(bearer)]
-    ) -> PushResponse | JSONResponse:
-        """Apply the client's mutations in order, each exactly once; outcomes per item."""
+    ) -> PushResponse | Response:
+        """Apply the client's mutations in order, each exactly once; outcomes per item. With
+        `pull`, the answer carries the first pull page read after them."""
         with signed_in(token) as caller:
-            return _pushed(body, caller)
+            pushed = _pushed(body, caller)
+            if body.pull is None or isinstance(pushed, Response) or pushed.stopped_at:
+                return pushed
+            page = _page_after_push(caller, body.client_id, body.pull)
+        if page is None:
+            return pushed
+        answer: _PushWithPage = {
+            "last_mutation_id": pushed.last_mutation_id,
+            "results": [result.model_dump() for result in pushed.results],
+            "stopped_at": pushed.stopped_at,
+            "page": pull.page_body(page),
+        }
+        return Response(PUSH_WITH_PAGE.dump_json(answer), media_type="application/json")
+
+    def _page_after_push(caller: Caller, client_id: str, ask: PullAsk) -> pull.Page | None:
+        """Every mutation's transaction has committed: the page reads them as any later pull
+        would. A cursor that cannot be continued from leaves the page out (the console's own
+        pull then gets the reason); the mutations stand either way."""
+        if caller.conn.dialect.name == "postgresql":  # reads only from here (db.read_connection)
+            caller.conn.execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            return pull.pull(caller.conn, caller.account, ask.cursor, ask.limit, client_id)
+        except ValidationFailed:
+            return None
 
     def _pushed(body: PushRequest, caller: Caller) -> PushResponse | JSONResponse:
         if body.protocol_version != PROTOCOL_VERSION:
@@ -246,7 +303,7 @@ def create_app(
     ) -> Response:
         """Changes visible to the signed-in account since `cursor` (none: from the start), and
         the last mutation of `client_id` the server applied (0 for another account's client)."""
-        with signed_in(token) as caller:
+        with signed_in(token, reads_only=True) as caller:
             page = pull.pull(caller.conn, caller.account, cursor, limit, client_id)
         # Serialized as PullResponse (the documented schema), straight from the page's dicts:
         # building and validating a model per change took longer than the page's queries.
@@ -268,7 +325,7 @@ def create_app(
         schema `schema`: copy its tables, then pull on from the cursor in its sync_state."""
         if builders is None:
             raise NotFound("error.snapshot_none")
-        with signed_in(token) as caller:
+        with signed_in(token, reads_only=True) as caller:
             found = snapshots.offer(caller.conn, caller.account, schema, builders, clock.now())
         size, content = snapshots.chunks(found.path)
         headers = {
@@ -319,6 +376,15 @@ def _install_error_handlers(app: FastAPI) -> None:
     def unforeseen(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled server error")
         return answer(500, "error.server", t("error.server"))
+
+    @app.exception_handler(DBAPIError)
+    def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        """A connection that died in use (the database restarted): 503, try again; the pool
+        opens new connections for the next requests (db._ping_when_idle)."""
+        if not exc.connection_invalidated:
+            return unforeseen(request, exc)
+        log.warning("database connection lost: %s", str(exc.orig).strip().splitlines()[0])
+        return answer(503, "error.db_unavailable", t("error.db_unavailable"), {"Retry-After": "1"})
 
 
 def _lifespan(

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 
 from agentdesk.domain.errors import AgentdeskError
 
@@ -39,6 +40,7 @@ def full_url(engine: Engine) -> str:
 
 POOL_SIZE = 20  # connections kept per server process; its routes run in as many threads
 POOL_OVERFLOW = 5  # opened for a moment beyond them (the escalation sweep's, a route's)
+IDLE_BEFORE_PING_S = 10.0  # a pooled PostgreSQL connection idle longer is checked before use
 
 
 def make_engine(
@@ -58,7 +60,43 @@ def make_engine(
         # and its write can never interleave with another push's.
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, **pool)
+    engine = sa.create_engine(url, **pool)
+    _ping_when_idle(engine)
+    return engine
+
+
+def read_connection(engine: Engine) -> sa.Connection:
+    """A connection for a request that only reads. On PostgreSQL it runs in autocommit: no
+    BEGIN and ROLLBACK round trips, and the same reads, since under READ COMMITTED each
+    statement reads its own snapshot anyway. (SQLite's connections begin IMMEDIATE, and stay
+    so: its reads are cheap and local.)"""
+    conn = engine.connect()
+    if engine.dialect.name == "postgresql":
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+    return conn
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before a request gets it, when it sat idle IDLE_BEFORE_PING_S
+    or longer (PostgreSQL restarted, a firewall dropped it); a dead one is replaced by the
+    pool. SQLAlchemy's pool_pre_ping checks every checkout: a round trip per request on a
+    busy server whose connections are never idle for long. A connection that dies in use
+    fails its request, which the API answers 503 (the console retries), and the pool
+    replaces the connections opened before."""
+
+    @event.listens_for(engine, "checkin")
+    def checked_in(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < IDLE_BEFORE_PING_S:
+            return  # just opened, or just used
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(str(exc)) from exc
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: object) -> None:

@@ -11,7 +11,7 @@ import json
 import logging
 import sqlite3
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,13 +81,13 @@ def sync_round(
     summary = SyncSummary()
     conn = database.connect(store)
     try:
-        _push(conn, server, summary, batch)
+        first_page = _push(conn, server, summary, batch)
         if snapshot and takes_snapshot(conn):
             summary.snapshot = _take_snapshot(conn, server, store, policy)
-        _pull(conn, server, policy, now, summary)
+        _pull(conn, server, policy, now, summary, first_page)
         if summary.requeued:  # the server was restored: what it lost goes out again now
-            _push(conn, server, summary, batch)
-            _pull(conn, server, policy, now, summary)
+            first_page = _push(conn, server, summary, batch)
+            _pull(conn, server, policy, now, summary, first_page)
     finally:
         conn.close()
     return summary
@@ -96,16 +96,24 @@ def sync_round(
 # -- push -----------------------------------------------------------------------------------------
 
 
-def _push(conn: sqlite3.Connection, server: ServerClient, summary: SyncSummary, batch: int) -> None:
+def _push(
+    conn: sqlite3.Connection, server: ServerClient, summary: SyncSummary, batch: int
+) -> dict[str, Any] | None:
+    """Push the outbox in batches. The last batch asks for the first pull page too (a store
+    that has pulled before): the page the server read after applying it, returned for `_pull`
+    (None when not asked for or not given)."""
     client_id = _client_id(conn)
     rotated = recovered = False
     while rows := _pending(conn, batch):
-        body = {
+        body: dict[str, Any] = {
             "client_id": client_id,
             "protocol_version": PROTOCOL_VERSION,
             "schema_version": HEAD_REVISION,
             "mutations": [_mutation(row) for row in rows],
         }
+        ask = _page_ask(conn) if len(rows) < batch else None
+        if ask is not None:
+            body["pull"] = ask
         response = server.request("POST", "/v1/sync/push", json=body)
         if response.status_code == 413:
             if len(rows) > 1:
@@ -127,7 +135,18 @@ def _push(conn: sqlite3.Connection, server: ServerClient, summary: SyncSummary, 
             client_id = _recover_from_gap(conn, int(answer["last_mutation_id"]), client_id)
             continue
         if len(rows) < batch:
-            return
+            page: dict[str, Any] | None = answer.get("page") if ask is not None else None
+            return page
+    return None
+
+
+def _page_ask(conn: sqlite3.Connection) -> dict[str, Any] | None:
+    """The pull a push may carry: the next page from the saved cursor, unless this is a first
+    download (no cursor, or tickets still to derive), which pulls its own larger pages."""
+    cursor = saved_cursor(conn)
+    if cursor is None or underived_left(conn):
+        return None
+    return {"cursor": cursor, "limit": PULL_PAGE}
 
 
 def _client_id(conn: sqlite3.Connection) -> str:
@@ -273,14 +292,25 @@ def _pull(
     policy: SlaPolicy,
     now: int,
     summary: SyncSummary,
+    first_page: dict[str, Any] | None = None,
 ) -> None:
     """Every page, each applied in its own transaction, in order; the next page is fetched
     (and decoded) on another thread while this one is applied. A first download (no cursor
-    yet, a reset, or one cut short) derives each ticket once, the ones left at the end."""
+    yet, a reset, or one cut short) derives each ticket once, the ones left at the end.
+    `first_page`: the page the push's answer brought, from the cursor saved now."""
     first_download = saved_cursor(conn) is None or underived_left(conn)
     try:
         with ThreadPoolExecutor(1, thread_name_prefix="agentdesk-pull") as fetcher:
-            _pull_pages(conn, server, fetcher, policy, now, summary, first_download)
+            _pull_pages(
+                conn,
+                server,
+                fetcher,
+                policy,
+                now,
+                summary,
+                first_download,
+                None if first_download else first_page,
+            )
         derive_underived(conn, policy, now)
     finally:
         _set_pragmas(conn, USUAL_WRITES)
@@ -294,6 +324,7 @@ def _pull_pages(
     now: int,
     summary: SyncSummary,
     first_download: bool,
+    first_page: dict[str, Any] | None,
 ) -> None:
     """In a first download, pages that are here already (the next one was fetched while this
     one was applied) share a transaction, up to BATCH_PAGES; otherwise each page is one."""
@@ -301,7 +332,13 @@ def _pull_pages(
     if first_download:
         _set_pragmas(conn, BULK_WRITES)
     limit = CATCH_UP_PAGE if first_download else PULL_PAGE
-    coming = fetcher.submit(_fetch_page, server, _pull_params(conn, saved_cursor(conn), limit))
+    coming: Future[dict[str, Any] | None]
+    if first_page is not None:
+        coming = Future()
+        coming.set_result(first_page)
+    else:
+        params = _pull_params(conn, saved_cursor(conn), limit)
+        coming = fetcher.submit(_fetch_page, server, params)
     with WriteBatch(conn) as batch:
         while True:
             if not coming.done() or batch.pages >= BATCH_PAGES or not first_download:

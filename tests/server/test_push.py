@@ -238,3 +238,78 @@ def test_a_supervisor_can_never_write(http: TestClient, engine: Engine) -> None:
 def test_bad_pushes_get_a_4xx_with_a_reason(http: TestClient, payload: Any, status: int) -> None:
     answer = http.post("/v1/sync/push", json=payload, headers=token(http, "zhang.wei"))
     assert answer.status_code == status and answer.json()["message"]
+
+
+# -- a push that also asks for the first pull page ------------------------------------------------
+
+
+def head(http: TestClient, auth: dict[str, str]) -> str:
+    """A cursor at the head of the account's changes."""
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 1000, **({"cursor": cursor} if cursor else {})}
+        page = http.get("/v1/sync/pull", params=params, headers=auth).json()
+        cursor = page["cursor"]
+        if not page["has_more"]:
+            return str(cursor)
+
+
+def test_a_push_asking_for_a_page_gets_what_a_pull_after_it_gets(
+    http: TestClient, engine: Engine
+) -> None:
+    auth = token(http, "zhang.wei")
+    target = one_ticket(engine)["id"]
+    cursor = head(http, auth)
+    ask = {"cursor": cursor, "limit": 500}
+    answer = http.post(
+        "/v1/sync/push",
+        json=body(wire(1, "ticket.add_event.v1", note(target))) | {"pull": ask},
+        headers=auth,
+    )
+    assert answer.status_code == 200, answer.text
+    pushed = answer.json()
+    assert pushed["results"][0]["status"] == "applied" and pushed["last_mutation_id"] == 1
+    page = pushed["page"]
+    pulled = http.get("/v1/sync/pull", params=ask | {"client_id": CLIENT}, headers=auth).json()
+    assert page == pulled  # the same changes, cursor and acknowledged id
+    assert page["last_mutation_id"] == 1 and not page["has_more"] and not page["reset"]
+    assert {(c["type"], c["id"]) for c in page["changes"]} >= {("ticket", target)}
+    notes = [c["row"]["body"] for c in page["changes"] if c["type"] == "ticket_event"]
+    assert notes == ["Called back, refund confirmed"]
+
+
+def test_a_push_without_the_ask_or_after_a_gap_or_at_a_foreign_cursor_has_no_page(
+    http: TestClient, engine: Engine
+) -> None:
+    auth = token(http, "zhang.wei")
+    target = one_ticket(engine)["id"]
+    ask = {"pull": {"cursor": head(http, auth)}}
+    plain = http.post(
+        "/v1/sync/push", json=body(wire(1, "ticket.add_event.v1", note(target))), headers=auth
+    )
+    assert plain.status_code == 200 and plain.json().get("page") is None
+    gap = http.post(
+        "/v1/sync/push", json=body(wire(3, "ticket.add_event.v1", note(target))) | ask, headers=auth
+    )
+    assert gap.json()["stopped_at"] == 3 and gap.json().get("page") is None
+    forged = {"pull": {"cursor": "eyJ2IjoxfQ.0000"}}
+    applied = http.post(
+        "/v1/sync/push",
+        json=body(wire(2, "ticket.add_event.v1", note(target))) | forged,
+        headers=auth,
+    )
+    assert applied.status_code == 200, applied.text  # the edit stands; the page is left out
+    assert applied.json()["results"][0]["status"] == "applied"
+    assert applied.json().get("page") is None
+    assert len(events_of(engine, target, "note")) == 2
+
+
+def test_a_supervisor_asking_for_a_page_still_cannot_write(
+    http: TestClient, engine: Engine
+) -> None:
+    auth = token(http, "sun.li")
+    target = one_ticket(engine)["id"]
+    payload = body(wire(1, "ticket.add_event.v1", note(target))) | {"pull": {"limit": 10}}
+    answer = http.post("/v1/sync/push", json=payload, headers=auth)
+    assert answer.status_code == 403 and "page" not in answer.json()
+    assert events_of(engine, target, "note") == []

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from agentdesk.domain.model import EventKind, Status
 from agentdesk.io.policy_files import SHIPPED_POLICY_DIR, load_policy
+from agentdesk.server import changes
 from agentdesk.server.app import create_app
 from agentdesk.server.tables import ticket, ticket_event
 from agentdesk.store import database
@@ -93,6 +94,40 @@ def test_a_refused_edit_is_marked_and_the_console_gets_the_servers_version(
     assert states == [("ticket.set_status.v1", "conflict"), ("ticket.add_event.v1", "applied")]
     local = rows(console_store, "SELECT status FROM ticket WHERE id = ?", (target,))
     assert local == [("waiting_customer",)]  # the optimistic move was corrected
+
+
+def test_a_round_with_edits_after_the_first_gets_its_first_page_in_the_push_answer(
+    console_store: Path, server: ServerClient, engine: Engine
+) -> None:
+    """One request where a round needs two: the push asks for the page after it; the store
+    ends as a separate pull would leave it (the note there, the cursor moved on)."""
+    sync_round(console_store, server, POLICY, EPOCH)  # the first round: a cursor of its own
+    cursor = rows(console_store, "SELECT pull_cursor FROM sync_state")
+    repo = Repository(database.make_engine(console_store))
+    try:
+        me = repo.agent_by_username("zhang.wei")
+        repo.add_message("T-20261123-0001", EventKind.NOTE, "Bank confirmed", me, NOW)
+    finally:
+        repo.engine.dispose()
+    other = "T-20261123-0002"
+    with engine.begin() as conn:  # and a colleague's edit, made on the server meanwhile
+        row = conn.execute(sa.select(ticket.c.id, ticket.c.team_id).where(ticket.c.number == other))
+        ident, team_id = row.one()
+        conn.execute(ticket.update().where(ticket.c.id == ident).values(subject="Moved"))
+        changes.record(conn, "ticket", ident, changes.ticket_scope(team_id))
+    sent: list[str] = []
+    server.http.event_hooks["request"] = [lambda request: sent.append(request.url.path)]
+
+    summary = sync_round(console_store, server, POLICY, EPOCH)
+    assert sent == ["/v1/sync/push"]
+    assert (summary.applied, summary.pages) == (1, 1) and summary.pulled >= 2
+    assert rows(console_store, "SELECT pull_cursor FROM sync_state") != cursor
+    subject = rows(console_store, "SELECT subject FROM ticket WHERE number = ?", (other,))
+    assert subject == [("Moved",)]
+    assert rows(console_store, "SELECT DISTINCT state FROM outbox") == [("applied",)]
+    sent.clear()
+    again = sync_round(console_store, server, POLICY, EPOCH)  # nothing to push: a plain pull
+    assert sent == ["/v1/sync/pull"] and again.pulled == 0
 
 
 def test_an_offline_round_keeps_the_outbox(console_store: Path) -> None:
