@@ -247,7 +247,7 @@ def create_app(
         `pull`, the answer carries the first pull page read after them."""
         with signed_in(token) as caller:
             pushed = _pushed(body, caller)
-            if body.pull is None or isinstance(pushed, Response) or pushed.stopped_at:
+            if body.pull is None or isinstance(pushed, Response) or pushed.stopped_at is not None:
                 return pushed
             page = _page_after_push(caller, body.client_id, body.pull)
         if page is None:
@@ -383,7 +383,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         opens new connections for the next requests (db._ping_when_idle)."""
         if not exc.connection_invalidated:
             return unforeseen(request, exc)
-        log.warning("database connection lost: %s", str(exc.orig).strip().splitlines()[0])
+        log.warning("database connection lost: %s", str(exc.orig).strip().partition("\n")[0])
         return answer(503, "error.db_unavailable", t("error.db_unavailable"), {"Retry-After": "1"})
 
 
