@@ -102,17 +102,6 @@ class MutationResult(BaseModel):
     )
 
 
-class PushResponse(BaseModel):
-    last_mutation_id: int
-    results: list[MutationResult]
-    stopped_at: int | None = Field(description="the first id after a gap (push from there)")
-    page: "PullResponse | None" = Field(
-        default=None,
-        description="the pull page asked for: absent after a gap, or when the cursor is not "
-        "one to continue from (then GET /v1/sync/pull says why)",
-    )
-
-
 class Change(BaseModel):
     type: str
     id: str
@@ -129,7 +118,15 @@ class PullResponse(BaseModel):
     changes: list[Change]
 
 
-PushResponse.model_rebuild()
+class PushResponse(BaseModel):
+    last_mutation_id: int
+    results: list[MutationResult]
+    stopped_at: int | None = Field(description="the first id after a gap (push from there)")
+    page: PullResponse | None = Field(
+        default=None,
+        description="the pull page asked for: absent after a gap, or when the cursor is not "
+        "one to continue from (then GET /v1/sync/pull says why)",
+    )
 
 
 class _PushWithPage(TypedDict):
@@ -264,8 +261,7 @@ def create_app(
         """Every mutation's transaction has committed: the page reads them as any later pull
         would. A cursor that cannot be continued from leaves the page out (the console's own
         pull then gets the reason); the mutations stand either way."""
-        if caller.conn.dialect.name == "postgresql":  # reads only from here (db.read_connection)
-            caller.conn.execution_options(isolation_level="AUTOCOMMIT")
+        db.reads_only(caller.conn)
         try:
             return pull.pull(caller.conn, caller.account, ask.cursor, ask.limit, client_id)
         except ValidationFailed:

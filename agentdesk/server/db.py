@@ -66,12 +66,16 @@ def make_engine(
 
 
 def read_connection(engine: Engine) -> sa.Connection:
-    """A connection for a request that only reads. On PostgreSQL it runs in autocommit: no
-    BEGIN and ROLLBACK round trips, and the same reads, since under READ COMMITTED each
-    statement reads its own snapshot anyway. (SQLite's connections begin IMMEDIATE, and stay
-    so: its reads are cheap and local.)"""
-    conn = engine.connect()
-    if engine.dialect.name == "postgresql":
+    """A connection for a request that only reads (`reads_only`)."""
+    return reads_only(engine.connect())
+
+
+def reads_only(conn: sa.Connection) -> sa.Connection:
+    """`conn`, with no transaction open, from here on only reads. On PostgreSQL it then runs
+    in autocommit: no BEGIN and ROLLBACK round trips, and the same reads, since under READ
+    COMMITTED each statement reads its own snapshot anyway. (SQLite's connections begin
+    IMMEDIATE, and stay so: its reads are cheap and local.)"""
+    if conn.dialect.name == "postgresql":
         conn.execution_options(isolation_level="AUTOCOMMIT")
     return conn
 

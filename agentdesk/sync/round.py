@@ -301,16 +301,7 @@ def _pull(
     first_download = saved_cursor(conn) is None or underived_left(conn)
     try:
         with ThreadPoolExecutor(1, thread_name_prefix="agentdesk-pull") as fetcher:
-            _pull_pages(
-                conn,
-                server,
-                fetcher,
-                policy,
-                now,
-                summary,
-                first_download,
-                None if first_download else first_page,
-            )
+            _pull_pages(conn, server, fetcher, policy, now, summary, first_download, first_page)
         derive_underived(conn, policy, now)
     finally:
         _set_pragmas(conn, USUAL_WRITES)
