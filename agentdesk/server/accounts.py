@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -173,7 +174,8 @@ def _accounts_query() -> sa.Select[tuple[object, ...]]:
     )
 
 
-def _account(row: sa.RowMapping) -> Account:
+def account_of(row: sa.RowMapping) -> Account:
+    """The account of a row with `account`'s columns and `team_code`."""
     return Account(
         id=row["id"],
         username=row["username"],
@@ -190,12 +192,12 @@ def account_by_username(conn: Connection, username: str) -> Account:
     row = conn.execute(_accounts_query().where(account.c.username == username)).mappings().first()
     if row is None:
         raise NotFound("error.unknown_agent", username=username)
-    return _account(row)
+    return account_of(row)
 
 
 def accounts(conn: Connection) -> list[Account]:
     rows = conn.execute(_accounts_query().order_by(account.c.username)).mappings()
-    return [_account(row) for row in rows]
+    return [account_of(row) for row in rows]
 
 
 def set_active(conn: Connection, username: str, active: bool, now: datetime) -> Account:
@@ -263,7 +265,7 @@ def sign_in(
             expires_at=expires,
         )
     )
-    return Session(token, expires, _account(row))
+    return Session(token, expires, account_of(row))
 
 
 @lru_cache(maxsize=1)
@@ -286,11 +288,19 @@ TOKEN_ACCOUNT = (
 
 def account_for_token(conn: Connection, token: str, now: datetime) -> Account:
     """The account a live token belongs to; AuthFailed for anything else."""
-    bound = {"token_hash": token_hash(token), "now": utc(now)}
-    row = conn.execute(TOKEN_ACCOUNT, bound).mappings().first()
+    return account_of(row_for_token(conn, TOKEN_ACCOUNT, token, now))
+
+
+def row_for_token(
+    conn: Connection, query: sa.Select[Any], token: str, now: datetime, **bound: Any
+) -> sa.RowMapping:
+    """The row `query` (TOKEN_ACCOUNT, or it with more columns and their `bound` parameters)
+    finds for a live token; AuthFailed for anything else."""
+    params = {"token_hash": token_hash(token), "now": utc(now), **bound}
+    row = conn.execute(query, params).mappings().first()
     if row is None:
         raise AuthFailed("error.token_invalid")
-    return _account(row)
+    return row
 
 
 def sign_out(conn: Connection, token: str, now: datetime) -> None:

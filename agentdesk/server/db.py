@@ -155,9 +155,14 @@ def check_current(engine: Engine) -> None:
 def dialect_insert(conn: sa.Connection, table: sa.Table) -> Any:
     """The backend's own INSERT into `table`, the one with ON CONFLICT (`excluded`, do nothing,
     do update)."""
+    return insert_on(conn.dialect.name, table)
+
+
+def insert_on(backend: str, table: sa.Table) -> Any:
+    """`dialect_insert` by the backend's name (for a statement built once per backend)."""
     from sqlalchemy.dialects import postgresql, sqlite
 
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+    return (postgresql if backend == "postgresql" else sqlite).insert(table)
 
 
 def insert_or_skip(conn: sa.Connection, table: sa.Table) -> Any:

@@ -15,6 +15,8 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,8 +26,8 @@ from sqlalchemy.engine import Connection
 from typing_extensions import TypedDict
 
 from agentdesk.domain.errors import ValidationFailed
-from agentdesk.server import changes
-from agentdesk.server.accounts import WIDE_ROLES, Account, visible_team_ids
+from agentdesk.server import accounts, changes
+from agentdesk.server.accounts import TOKEN_ACCOUNT, WIDE_ROLES, Account, visible_team_ids
 from agentdesk.server.tables import (
     account,
     change_index,
@@ -93,21 +95,33 @@ def _meta_value(key: str) -> Any:
     return query.scalar_subquery().label(key)
 
 
-# Built once, parameters bound per call: a pull runs it every page.
-STANDING = sa.select(
-    _meta_value("epoch"),
-    _meta_value("cursor_secret"),
-    sa.select(sa.func.coalesce(sa.func.max(change_index.c.seq), 0))
-    .scalar_subquery()
-    .label("last_seq"),
-    sa.select(sync_client.c.last_mutation_id)
-    .where(
-        sync_client.c.client_id == sa.bindparam("client_id"),
-        sync_client.c.account_id == sa.bindparam("account_id"),
+def _standing_columns(account_id: Any) -> list[Any]:
+    return [
+        _meta_value("epoch"),
+        _meta_value("cursor_secret"),
+        sa.select(sa.func.coalesce(sa.func.max(change_index.c.seq), 0))
+        .scalar_subquery()
+        .label("last_seq"),
+        sa.select(sync_client.c.last_mutation_id)
+        .where(
+            sync_client.c.client_id == sa.bindparam("client_id"),
+            sync_client.c.account_id == account_id,
+        )
+        .scalar_subquery()
+        .label("acknowledged"),
+    ]
+
+
+# Built once, parameters bound per call: a pull runs one of them every page. The second also
+# signs the caller in: the token's account and the standing in one round trip.
+STANDING = sa.select(*_standing_columns(sa.bindparam("account_id")))
+TOKEN_STANDING = TOKEN_ACCOUNT.add_columns(*_standing_columns(account.c.id))
+
+
+def _standing(found: Any) -> _Standing:
+    return _Standing(
+        found.epoch, found.cursor_secret, int(found.last_seq or 0), int(found.acknowledged or 0)
     )
-    .scalar_subquery()
-    .label("acknowledged"),
-)
 
 
 def scopes_of(conn: Connection, who: Account) -> list[str]:
@@ -127,6 +141,22 @@ def pull(
     return pull_scopes(conn, scopes_of(conn, who), cursor, limit, client_id or "", who.id)
 
 
+def pull_for_token(
+    conn: Connection,
+    token: str,
+    now: datetime,
+    cursor: str | None,
+    limit: int,
+    client_id: str | None = None,
+) -> Page:
+    """`pull` for the account behind `token` (AuthFailed for a dead one), which is read with the
+    page's standing: a statement fewer for the request every console sends every round."""
+    bound = {"client_id": client_id or ""}
+    found = accounts.row_for_token(conn, TOKEN_STANDING, token, now, **bound)
+    who = accounts.account_of(found)
+    return _page_at(conn, scopes_of(conn, who), cursor, limit, _standing(found))
+
+
 def pull_scopes(
     conn: Connection,
     scopes: list[str],
@@ -136,12 +166,15 @@ def pull_scopes(
     account_id: str = "",
 ) -> Page:
     """`pull` for whoever sees exactly `scopes` (a ready-made first download is built so)."""
+    found = conn.execute(STANDING, {"client_id": client_id, "account_id": account_id}).one()
+    return _page_at(conn, scopes, cursor, limit, _standing(found))
+
+
+def _page_at(
+    conn: Connection, scopes: list[str], cursor: str | None, limit: int, standing: _Standing
+) -> Page:
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed("error.bad_limit", limit=limit, maximum=MAX_LIMIT)
-    found = conn.execute(STANDING, {"client_id": client_id, "account_id": account_id}).one()
-    standing = _Standing(
-        found.epoch, found.cursor_secret, int(found.last_seq or 0), int(found.acknowledged or 0)
-    )
     backend = conn.dialect.name
     position, reset = START, False
     if cursor:
@@ -160,17 +193,26 @@ def pull_scopes(
 def _page(
     conn: Connection, scopes: list[str], after: Position, limit: int, backend: str
 ) -> list[Any]:
+    bound = {"scopes": scopes, "after_xid": after.xid, "after_seq": after.seq, "limit": limit}
+    return list(conn.execute(_page_query(backend), bound).mappings().all())
+
+
+@cache
+def _page_query(backend: str) -> sa.Select[Any]:
+    """The changes in `scopes` after a position, in pull order: built once per backend."""
     ci = change_index
-    query = sa.select(ci).where(ci.c.scope.in_(scopes))
+    after_xid = sa.bindparam("after_xid", type_=sa.BigInteger)
+    after_seq = sa.bindparam("after_seq", type_=sa.BigInteger)
+    query = sa.select(ci).limit(sa.bindparam("limit", type_=sa.Integer))
     if backend == "postgresql":
         horizon = sa.text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-        query = query.where(
-            sa.tuple_(ci.c.xid, ci.c.seq) > sa.tuple_(sa.literal(after.xid), sa.literal(after.seq)),
+        return query.where(
+            ci.c.scope == sa.any_(sa.bindparam("scopes", type_=postgresql.ARRAY(sa.String))),
+            sa.tuple_(ci.c.xid, ci.c.seq) > sa.tuple_(after_xid, after_seq),
             ci.c.xid < horizon,
         ).order_by(ci.c.xid, ci.c.seq)
-    else:
-        query = query.where(ci.c.seq > after.seq).order_by(ci.c.seq)
-    return list(conn.execute(query.limit(limit)).mappings().all())
+    in_scope = ci.c.scope.in_(sa.bindparam("scopes", expanding=True))
+    return query.where(in_scope, ci.c.seq > after_seq).order_by(ci.c.seq)
 
 
 def _entities(conn: Connection, rows: list[Any]) -> list[dict[str, Any]]:
@@ -181,11 +223,9 @@ def _entities(conn: Connection, rows: list[Any]) -> list[dict[str, Any]]:
             wanted.setdefault(row["entity_type"], set()).add(row["entity_id"])
     current: dict[tuple[str, str], dict[str, Any]] = {}
     for entity_type, ids in wanted.items():
-        table = ENTITY_TABLES[entity_type]
-        columns = [c for c in table.columns if c.name not in PRIVATE_COLUMNS]
-        names = [c.name for c in columns]
-        query = sa.select(*columns).where(_id_among(table, sorted(ids), conn.dialect.name))
-        for found in conn.execute(query).all():  # fetched at once: far fewer calls per row
+        query, names = _entity_query(entity_type, conn.dialect.name)
+        found_rows = conn.execute(query, {"ids": sorted(ids)}).all()
+        for found in found_rows:  # fetched at once: far fewer calls per row
             data = dict(zip(names, found, strict=True))
             current[entity_type, data["id"]] = data
     out = []
@@ -199,13 +239,19 @@ def _entities(conn: Connection, rows: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _id_among(table: sa.Table, ids: list[str], backend: str) -> sa.ColumnElement[bool]:
-    """`id IN ids`; on PostgreSQL as one array parameter (`= ANY`): the same statement text for
-    every page, where an IN list of up to a thousand values is a new statement to render, send
-    and plan each time."""
+@cache
+def _entity_query(entity_type: str, backend: str) -> tuple[sa.Select[Any], list[str]]:
+    """The rows of an entity type by their ids, and the column names (private ones left out):
+    built once per type and backend. On PostgreSQL the ids are one array parameter (`= ANY`):
+    the same statement text for every page, where an IN list of up to a thousand values is a
+    new statement to render, send and plan each time."""
+    table = ENTITY_TABLES[entity_type]
+    columns = [c for c in table.columns if c.name not in PRIVATE_COLUMNS]
     if backend == "postgresql":
-        return table.c.id == sa.any_(sa.bindparam("ids", ids, type_=postgresql.ARRAY(sa.String)))
-    return table.c.id.in_(ids)
+        among = table.c.id == sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(sa.String)))
+    else:
+        among = table.c.id.in_(sa.bindparam("ids", expanding=True))
+    return sa.select(*columns).where(among), [c.name for c in columns]
 
 
 # -- on the wire ----------------------------------------------------------------------------------

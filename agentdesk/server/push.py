@@ -128,7 +128,8 @@ def _one(
                 _resend_truth(conn, m)
                 conflicts.record(conn, who, client_id, m.id, m.name, m.args, outcome, now)
         _receipt(conn, who, client_id, m, outcome, now)
-        unrecorded = _unrecorded(conn, m) if outcome.status in ("applied", "duplicate") else ()
+        applied = outcome.status in ("applied", "duplicate")
+        unrecorded = _unrecorded(conn, m, outcome.kept) if applied else ()
         return Result(m.id, outcome.status, outcome.detail, unrecorded), m.id
 
 
@@ -158,17 +159,19 @@ ADVANCE_CLIENT = (
 )
 
 
-def _unrecorded(conn: sa.Connection, m: Mutation) -> tuple[str, ...]:
+def _unrecorded(conn: sa.Connection, m: Mutation, kept: tuple[str, ...] = ()) -> tuple[str, ...]:
     """Timeline entries the console wrote for an edit the server found already done (the same
     move made by someone else first, a claim of one's own ticket): not on the server, so the
-    console drops them instead of keeping entries nobody else has."""
+    console drops them instead of keeping entries nobody else has. Those the intent `kept`
+    are known to be there without asking."""
     named = [m.args[k] for k in TIMELINE_ID_ARGS if isinstance(m.args.get(k), str)]
-    if not named:
+    asked = [ident for ident in named if ident not in kept]
+    if not asked:
         return ()
-    kept = set(
-        conn.execute(sa.select(ticket_event.c.id).where(ticket_event.c.id.in_(named))).scalars()
+    found = set(
+        conn.execute(sa.select(ticket_event.c.id).where(ticket_event.c.id.in_(asked))).scalars()
     )
-    return tuple(ident for ident in named if ident not in kept)
+    return tuple(ident for ident in asked if ident not in found)
 
 
 def _seen_under_another_id(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -171,6 +172,72 @@ def test_an_agent_cannot_write_another_teams_ticket(engine: Engine) -> None:
         engine, outsider, CLIENT, [mutation(1, "ticket.add_event.v1", note(target))], NOW
     )
     assert done.results[0].status == "rejected" and "another team" in done.results[0].detail
+
+
+@contextmanager
+def statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL the server sends meanwhile, first line of each."""
+    sent: list[str] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        sent.append(statement.strip().split("\n")[0])
+
+    sa.event.listen(engine, "before_cursor_execute", keep)
+    try:
+        yield sent
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", keep)
+
+
+def test_a_note_is_applied_without_a_savepoint_and_without_reading_its_entry_back(
+    engine: Engine,
+) -> None:
+    """The edits agents push most refuse only before their first write: no savepoint to undo,
+    the entry's id is known to be kept, and the entry and the ticket are recorded for the pull
+    in one statement. An intent that may refuse after writing still gets its savepoint."""
+    agent = who(engine, "zhang.wei")
+    target = one_ticket(engine)["id"]
+    _, cursor = pull_all(engine, agent)
+    added = note(target, "Customer called again")
+    with statements(engine) as sent:
+        done = push.push(engine, agent, CLIENT, [mutation(1, "ticket.add_event.v1", added)], NOW)
+    assert (done.results[0].status, done.results[0].unrecorded) == ("applied", ())
+    assert not [s for s in sent if s.startswith("SAVEPOINT")]
+    assert not [s for s in sent if s.startswith("SELECT ticket_event.id")]
+    assert len([s for s in sent if "change_index" in s and s.startswith("INSERT")]) == 1
+    found, _ = pull_all(engine, agent, cursor)
+    assert sorted((c["type"], c["id"]) for c in found) == sorted(
+        [("ticket_event", added["event_id"]), ("ticket", target)]
+    )
+    [moved] = [c["row"] for c in found if c["type"] == "ticket"]
+    assert moved["version"] == one_ticket(engine, id=target)["version"]
+
+    free = one_ticket(engine, assignee_id=None)["id"]
+    with statements(engine) as sent:
+        claim = {"ticket_id": free, "assignee_id": agent.id}
+        push.push(engine, agent, CLIENT, [mutation(2, "ticket.claim.v1", claim)], NOW)
+    assert [s for s in sent if s.startswith("SAVEPOINT")]
+
+
+def test_a_status_move_already_made_reports_its_entry_unrecorded(engine: Engine) -> None:
+    """A move the server finds done (the same move from another console) writes no entry: the
+    console is told to drop its own; a move made now keeps it."""
+    agent = who(engine, "zhang.wei")
+    mine = one_ticket(engine, assignee_id=agent.id)["id"]
+    move = {"ticket_id": mine, "from": "assigned", "to": "in_progress"}
+    first = {**move, "event_id": str(uuid.uuid4())}
+    again = {**move, "event_id": str(uuid.uuid4())}
+    batch = [mutation(1, "ticket.set_status.v1", first), mutation(2, "ticket.set_status.v1", again)]
+    done = push.push(engine, agent, CLIENT, batch, NOW)
+    assert [(r.status, r.unrecorded) for r in done.results] == [
+        ("applied", ()),
+        ("applied", (again["event_id"],)),
+    ]
+    with engine.connect() as conn:
+        kept = conn.execute(
+            sa.select(ticket_event.c.id).where(ticket_event.c.kind == "status_change")
+        ).scalars()
+        assert first["event_id"] in set(kept)
 
 
 def test_a_restored_client_reusing_ids_gets_409(engine: Engine) -> None:

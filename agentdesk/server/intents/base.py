@@ -5,9 +5,10 @@ recorded for the pull)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,6 +29,7 @@ class Outcome:
     status: str  # applied | rejected | conflict
     detail: str = ""
     losing_text: str = ""  # free text that lost a compare-and-set: kept as a note
+    kept: tuple[str, ...] = ()  # the client's timeline ids now known to be on the server
 
 
 APPLIED = Outcome("applied")
@@ -44,6 +46,9 @@ Handler = Callable[[Connection, Account, Any, datetime], Outcome]
 class Intent:
     args: type[IntentArgs]
     apply: Handler
+    # Every refusal (raised or returned) comes before the first write: applied without a
+    # savepoint, as there is nothing to undo.
+    checks_first: bool = False
 
 
 def agent_of(who: Account) -> AgentRecord:
@@ -107,26 +112,34 @@ def add_entry(
     body: str = "",
     data: dict[str, Any] | None = None,
     event_id: str | None = None,
+    *,
+    record: bool = True,
 ) -> bool:
-    """A timeline entry (`who` None: the system); False when that event id is already there."""
+    """A timeline entry (`who` None: the system); False when that event id is already there.
+    `record=False`: the caller records the change (`update_ticket(..., entries=)`)."""
     ident = event_id or numbering.new_id()
-    written = conn.execute(
-        db.insert_or_skip(conn, ticket_event)
-        .values(
-            id=ident,
-            ticket_id=row["id"],
-            kind=kind.value,
-            actor_id=who.id if who is not None else None,
-            at=now.isoformat(),
-            body=body,
-            data_json=json.dumps(data or {}, ensure_ascii=False, sort_keys=True),
-        )
-        .returning(ticket_event.c.id)
-    ).first()
+    entry = {
+        "id": ident,
+        "ticket_id": row["id"],
+        "kind": kind.value,
+        "actor_id": who.id if who is not None else None,
+        "at": now.isoformat(),
+        "body": body,
+        "data_json": json.dumps(data or {}, ensure_ascii=False, sort_keys=True),
+    }
+    written = conn.execute(_entry_insert(conn.dialect.name), entry).first()
     if written is None:
         return False  # the same client-made event again: already there
-    changes.record(conn, "ticket_event", ident, changes.ticket_scope(row["team_id"]))
+    if record:
+        changes.record(conn, "ticket_event", ident, changes.ticket_scope(row["team_id"]))
     return True
+
+
+@cache
+def _entry_insert(backend: str) -> Any:
+    """A timeline entry's INSERT, skipped when its id is there, for `backend`: built once."""
+    insert = db.insert_on(backend, ticket_event).on_conflict_do_nothing()
+    return insert.returning(ticket_event.c.id)
 
 
 def keep_as_note(
@@ -143,13 +156,20 @@ def keep_as_note(
     return ident
 
 
-def update_ticket(conn: Connection, row: Any, now: datetime, **values: Any) -> None:
-    conn.execute(
-        ticket.update()
-        .where(ticket.c.id == row["id"])
-        .values(**values, updated_at=now.isoformat(), version=row["version"] + 1)
-    )
-    changes.record(conn, "ticket", row["id"], changes.ticket_scope(row["team_id"]))
+# The SET clause comes from the parameters' names (compiled once for each set of them).
+UPDATE_TICKET = ticket.update().where(ticket.c.id == sa.bindparam("the_ticket_id"))
+
+
+def update_ticket(
+    conn: Connection, row: Any, now: datetime, entries: Sequence[str] = (), **values: Any
+) -> None:
+    """Write `values` and a new version; the change is recorded with those of the timeline
+    `entries` added unrecorded before it (one statement)."""
+    changed = {**values, "updated_at": now.isoformat(), "version": row["version"] + 1}
+    conn.execute(UPDATE_TICKET, {"the_ticket_id": row["id"], **changed})
+    scope = changes.ticket_scope(row["team_id"])
+    added = [("ticket_event", ident, scope) for ident in entries]
+    changes.record_many(conn, [*added, ("ticket", row["id"], scope)])
 
 
 def move_with_timeline(

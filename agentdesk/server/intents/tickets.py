@@ -129,12 +129,13 @@ def add_event(conn: Connection, who: Account, args: AddEvent, now: datetime) -> 
         data = {"direction": "outbound", "channel": row["channel"]}
         if overridden:
             data["phrase_override"] = overridden
-    added = add_entry(conn, row, kind, who, now, body, data, args.event_id)
+    ident = args.event_id
+    added = add_entry(conn, row, kind, who, now, body, data, ident, record=False)
     if added and "phrase_override" in data:
         reason = str(data["phrase_override"]["reason"])
-        audit(conn, who, now, "phrase_override", f"event:{args.event_id}", reason)
-    update_ticket(conn, row, now)
-    return APPLIED
+        audit(conn, who, now, "phrase_override", f"event:{ident}", reason)
+    update_ticket(conn, row, now, entries=[ident] if added else [])
+    return Outcome("applied", kept=(ident,))  # added now, or there from before
 
 
 def set_status(conn: Connection, who: Account, args: SetStatus, now: datetime) -> Outcome:
@@ -150,10 +151,15 @@ def set_status(conn: Connection, who: Account, args: SetStatus, now: datetime) -
         return Outcome("conflict", f"status is {current.value}, not {expected.value}")
     status_flow.check_transition(current, target)
     data = {"from": current.value, "to": target.value}
-    add_entry(conn, row, EventKind.STATUS_CHANGE, who, now, data=data, event_id=args.event_id)
+    ident = args.event_id or numbering.new_id()
+    added = add_entry(
+        conn, row, EventKind.STATUS_CHANGE, who, now, data=data, event_id=ident, record=False
+    )
     resolved = None if status_flow.is_reopen(current, target) else row["resolved_at"]
-    update_ticket(conn, row, now, status=target.value, resolved_at=resolved)
-    return APPLIED
+    update_ticket(
+        conn, row, now, entries=[ident] if added else [], status=target.value, resolved_at=resolved
+    )
+    return Outcome("applied", kept=(args.event_id,) if args.event_id else ())
 
 
 def claim(conn: Connection, who: Account, args: Claim, now: datetime) -> Outcome:
@@ -365,8 +371,8 @@ def resolve(conn: Connection, who: Account, args: Resolve, now: datetime) -> Out
 
 INTENTS: dict[str, Intent] = {
     "ticket.create.v1": Intent(CreateTicket, create_ticket),
-    "ticket.add_event.v1": Intent(AddEvent, add_event),
-    "ticket.set_status.v1": Intent(SetStatus, set_status),
+    "ticket.add_event.v1": Intent(AddEvent, add_event, checks_first=True),
+    "ticket.set_status.v1": Intent(SetStatus, set_status, checks_first=True),
     "ticket.claim.v1": Intent(Claim, claim),
     "ticket.transfer.v1": Intent(Transfer, transfer),
     "ticket.resolve.v1": Intent(Resolve, resolve),
