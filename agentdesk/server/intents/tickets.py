@@ -129,13 +129,12 @@ def add_event(conn: Connection, who: Account, args: AddEvent, now: datetime) -> 
         data = {"direction": "outbound", "channel": row["channel"]}
         if overridden:
             data["phrase_override"] = overridden
-    ident = args.event_id
-    added = add_entry(conn, row, kind, who, now, body, data, ident, record=False)
+    added = add_entry(conn, row, kind, who, now, body, data, args.event_id, record=False)
     if added and "phrase_override" in data:
         reason = str(data["phrase_override"]["reason"])
-        audit(conn, who, now, "phrase_override", f"event:{ident}", reason)
-    update_ticket(conn, row, now, entries=[ident] if added else [])
-    return Outcome("applied", kept=(ident,))  # added now, or there from before
+        audit(conn, who, now, "phrase_override", f"event:{args.event_id}", reason)
+    update_ticket(conn, row, now, entries=[args.event_id] if added else [])
+    return Outcome("applied", kept=(args.event_id,))  # added now, or there from before
 
 
 def set_status(conn: Connection, who: Account, args: SetStatus, now: datetime) -> Outcome:
